@@ -1,0 +1,88 @@
+"""Medial branch block screening: the application factory."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# Content Security Policy: everything from this origin, nothing inline, no framing.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    overrides = dict(overrides or {})
+    root = Path(__file__).resolve().parent.parent
+    instance = overrides.get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or root / "instance"
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance).resolve()),
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    from config import Config
+
+    app.config.from_object(Config)
+    app.config.update(overrides)
+    development = app.debug or app.testing
+    if development and "SESSION_COOKIE_SECURE" not in os.environ and "SESSION_COOKIE_SECURE" not in overrides:
+        app.config["SESSION_COOKIE_SECURE"] = False  # plain http://127.0.0.1
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["DATABASE"] = str(app.config["DATABASE"] or Path(app.instance_path) / "screening.db")
+    _configure_secret_key(app, development)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from . import db, errors
+    from .extensions import csrf, limiter
+    from .patient import bp as patient_bp
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.register_blueprint(errors.bp)
+    app.register_blueprint(patient_bp)
+
+    @app.context_processor
+    def clinic_details():
+        return {
+            "clinic_name": app.config["CLINIC_NAME"],
+            "clinic_phone": app.config["CLINIC_PHONE"],
+            "clinic_locations": app.config["CLINIC_LOCATIONS"],
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if response.mimetype == "text/html":
+            # Answers and contact details must not linger in shared caches or the back button.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app
+
+
+def _configure_secret_key(app: Flask, development: bool) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if not development:
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment, e.g. "
+            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

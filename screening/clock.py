@@ -1,0 +1,16 @@
+"""The one clock of the app, so tests can move time."""
+from datetime import datetime, timezone
+
+
+def now() -> datetime:
+    """Current time, timezone-aware UTC. Tests monkeypatch this function."""
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    """UTC timestamp as stored in the database: sortable ISO 8601 text."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)

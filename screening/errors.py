@@ -1,0 +1,34 @@
+"""Friendly error pages: every failure gets a page, never a stack trace."""
+from flask import Blueprint, render_template
+from werkzeug.exceptions import HTTPException
+
+bp = Blueprint("errors", __name__)
+
+MESSAGES = {
+    400: ("Something went wrong with that request", "Please go back and try again."),
+    403: ("You do not have access to this page", "If you think you should, ask the clinic's administrator."),
+    404: ("Page not found", "Check the address, or start again from the home page."),
+    405: ("That action is not allowed here", "Please go back and use the buttons on the page."),
+    413: ("That was too much to send", "Please shorten your message and try again."),
+    429: ("Too many tries", "Please wait a few minutes, then try again. Or call us."),
+    500: ("Sorry, something went wrong on our side", "Your answers are saved. Please try again in a few minutes, or call us."),
+}
+
+
+def render_error(code: int):
+    title, detail = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title, detail=detail), code
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    return render_error(error.code or 500)
+
+
+@bp.app_errorhandler(Exception)
+def unexpected_error(error: Exception):
+    from flask import current_app
+
+    # Log the type and place only: exception messages may quote patient input.
+    current_app.logger.error("Unhandled %s", type(error).__name__, exc_info=error if current_app.debug else None)
+    return render_error(500)

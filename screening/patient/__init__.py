@@ -1,0 +1,6 @@
+"""Public pages for prospective patients."""
+from flask import Blueprint
+
+bp = Blueprint("patient", __name__, cli_group=None)
+
+from . import commands, routes  # noqa: E402,F401  (registers the views and commands)

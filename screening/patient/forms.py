@@ -1,0 +1,225 @@
+"""Patient forms: step forms built from the questionnaire definition, and the request form."""
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.utils import unset_value
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+
+from .. import clock
+from ..questionnaire import MULTI, SCALE, SCALE_MAX, SCALE_MIN, Item
+
+INVALID_CHOICE = "Choose one of the answers shown"
+MESSAGE_MAX = 1000
+
+
+class ChoiceField(RadioField):
+    """One answer from a fixed list, with one clear message when missing or tampered with."""
+
+    def __init__(self, label=None, required_message: str | None = None, **kwargs):
+        super().__init__(label, validate_choice=False, **kwargs)
+        self.required_message = required_message
+
+    def pre_validate(self, form):
+        if not self.raw_data or not self.raw_data[0]:
+            raise StopValidation(self.required_message or None)
+        if self.data not in {value for value, _label in self.choices}:
+            raise StopValidation(INVALID_CHOICE)
+
+
+class MultiChoiceField(SelectMultipleField):
+    """Several answers from a list; an exclusive answer ("None of these") stands alone."""
+
+    def __init__(self, label=None, required_message="", exclusive=(), labels=None, **kwargs):
+        super().__init__(label, validate_choice=False, **kwargs)
+        self.required_message = required_message
+        self.exclusive = frozenset(exclusive)
+        self.labels = labels or {}
+
+    def pre_validate(self, form):
+        chosen = set(self.data or ())
+        if not chosen:
+            raise StopValidation(self.required_message)
+        if not chosen <= {value for value, _label in self.choices}:
+            raise StopValidation(INVALID_CHOICE)
+        alone = chosen & self.exclusive
+        if alone and len(chosen) > 1:
+            label = self.labels.get(sorted(alone)[0], "None of these")
+            raise StopValidation(f"“{label}” cannot be chosen with other answers. "
+                                 "Untick it, or untick the others")
+
+
+def field_for(item: Item) -> Field:
+    if item.type == MULTI:
+        return MultiChoiceField(
+            item.text,
+            required_message=item.required_message,
+            exclusive=item.exclusive_codes,
+            labels={o.code: o.label for o in item.options},
+            choices=[(o.code, o.label) for o in item.options],
+        )
+    if item.type == SCALE:
+        choices = [(str(n), str(n)) for n in range(SCALE_MIN, SCALE_MAX + 1)]
+    else:
+        choices = [(o.code, o.label) for o in item.options]
+    return ChoiceField(item.text, required_message=item.required_message, choices=choices)
+
+
+@lru_cache(maxsize=None)
+def step_form_class(items: tuple[Item, ...]) -> type[FlaskForm]:
+    """A form class with one field per item; its field names are the linkIds."""
+    fields: dict[str, Any] = {item.link_id: field_for(item) for item in items}
+    fields["asked"] = HiddenField()  # linkIds visible when the page was shown
+    fields["return_to"] = HiddenField()
+    return type("StepForm", (FlaskForm,), fields)
+
+
+def answer_from_field(item: Item, data: Any) -> Any:
+    """The stored form of a field's data: int for scale items, code or list of codes otherwise."""
+    if item.type == SCALE:
+        return int(data)
+    if item.type == MULTI:
+        return [o.code for o in item.options if o.code in set(data)]
+    return data
+
+
+def field_data(item: Item, answer: Any) -> Any:
+    return str(answer) if item.type == SCALE else answer
+
+
+class DateOfBirthField(Field):
+    """Month, day and year as three inputs (`<name>-month` ...), easier than a picker."""
+
+    PARTS = ("month", "day", "year")
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.parts = {part: "" for part in self.PARTS}
+        self.data = None
+        if formdata is not None:
+            self.raw_data = [formdata.get(f"{self.name}-{part}", "")[:8].strip() for part in self.PARTS]
+            self.parts = dict(zip(self.PARTS, self.raw_data))
+        elif isinstance(data, date):
+            self.data = data
+            self.parts = {"month": str(data.month), "day": str(data.day), "year": str(data.year)}
+
+    def pre_validate(self, form):
+        parts = self.parts
+        if not any(parts.values()):
+            raise StopValidation("Enter your date of birth")
+        missing = [part for part in self.PARTS if not parts[part]]
+        if missing:
+            raise StopValidation(f"Date of birth must include a {missing[0]}")
+        try:
+            year = int(parts["year"])
+            born = date(year, int(parts["month"]), int(parts["day"]))
+        except ValueError:
+            raise StopValidation("Date of birth must be a real date, for example 3 27 1968") from None
+        if year < 1900:
+            raise StopValidation("Year of birth must have 4 digits, for example 1968")
+        today = clock.now().date()
+        if born > today:
+            raise StopValidation("Date of birth must be in the past")
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age < 18:
+            raise StopValidation("You must be 18 or older to request a consultation online. "
+                                 "Please call us instead")
+        self.data = born
+
+
+class RequestForm(FlaskForm):
+    full_name = StringField(
+        "Full name",
+        validators=[DataRequired("Enter your full name"),
+                    Length(max=200, message="Name must be 200 characters or fewer")],
+    )
+    phone = StringField("Phone number")
+    email = StringField("Email address (optional if we should phone you)")
+    date_of_birth = DateOfBirthField("Date of birth")
+    preferred_contact = ChoiceField(
+        "How should we contact you?", required_message="Choose how we should contact you",
+        choices=[("phone", "Phone call"), ("email", "Email"), ("either", "Either is fine")],
+    )
+    best_time = ChoiceField(
+        "When is the best time to reach you?", required_message="Choose the best time to reach you",
+        choices=[("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Early evening")],
+    )
+    location = ChoiceField("Which location would you prefer?", required_message="Choose a location")
+    patient_status = ChoiceField(
+        "Have you been to our clinic before?", required_message="Tell us if you have been to our clinic before",
+        choices=[("new", "No, I am a new patient"), ("existing", "Yes, I have been here before")],
+    )
+    insurance = ChoiceField(
+        "What kind of health insurance do you have? (optional)",
+        choices=[("medicare", "Medicare"), ("medicaid", "Medicaid"),
+                 ("commercial", "Insurance from an employer or a private plan"),
+                 ("self_pay", "No insurance: I will pay myself"), ("other", "Other")],
+    )
+    message = TextAreaField(
+        "Anything else you want us to know? (optional)",
+        validators=[Length(max=MESSAGE_MAX, message=f"Message must be {MESSAGE_MAX} characters or fewer")],
+    )
+    consent = BooleanField(
+        "I agree that the clinic may contact me about this request. I understand this "
+        "screening is not medical advice or a diagnosis.",
+        validators=[DataRequired("Tick the box to agree, so that we can contact you")],
+    )
+    # Hidden from people; bots that fill every field give themselves away.
+    website = StringField("Leave this empty")
+
+    def __init__(self, *args, locations=(), region="US", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.location.choices = [(name, name) for name in locations]
+        self.fixed_location = locations[0] if len(locations) == 1 else None
+        if self.fixed_location:
+            del self["location"]  # nothing to choose
+        self.region = region
+        self.phone_e164: str | None = None
+
+    def validate_phone(self, field):
+        text = (field.data or "").strip()
+        if not text:
+            raise StopValidation("Enter a phone number we can call you on")
+        try:
+            number = phonenumbers.parse(text[:40], self.region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError("Enter a phone number with area code, like (555) 123-4567")
+        self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def validate_email(self, field):
+        text = (field.data or "").strip()
+        if not text:
+            if self.preferred_contact.data in ("email", "either"):
+                raise ValidationError("Enter your email address, or choose phone as the way to reach you")
+            field.data = None
+            return
+        try:
+            field.data = validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise ValidationError("Enter an email address like name@example.com") from None
+
+    @property
+    def is_bot(self) -> bool:
+        return bool((self.website.data or "").strip())
+
+    def contact_details(self) -> dict[str, Any]:
+        return {
+            "full_name": self.full_name.data.strip(),
+            "phone": self.phone_e164,
+            "email": self.email.data or None,
+            "date_of_birth": self.date_of_birth.data.isoformat(),
+            "preferred_contact": self.preferred_contact.data,
+            "best_time": self.best_time.data,
+            "location": self.fixed_location or self.location.data,
+            "patient_status": self.patient_status.data,
+            "insurance": self.insurance.data or None,
+            "message": (self.message.data or "").strip(),
+        }

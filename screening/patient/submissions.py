@@ -1,0 +1,117 @@
+"""Storing finished screenings and consultation requests, exactly once."""
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from datetime import timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from .. import clock, questionnaire
+from ..assessment import Assessment
+from ..db import immediate_transaction
+from . import drafts
+
+# Crockford base32: no I, L, O or U, so a reference read over the phone is unambiguous.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 8
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def format_reference(reference: str) -> str:
+    return f"{reference[:4]}-{reference[4:]}"
+
+
+def store_screening(db: Database, submission_key: str, assessment: Assessment) -> int:
+    """Insert or refresh the screening for this draft; returns its id.
+
+    A screening is kept even when no request follows, for the clinic's statistics
+    (answers only, never contact details).
+    """
+    now = clock.iso(clock.now())
+    row = {
+        "questionnaire_version": questionnaire.VERSION,
+        "rules_version": assessment.rules_version,
+        "answers": json.dumps(assessment.answers),
+        "outcome": assessment.outcome,
+        "flags": json.dumps(sorted(assessment.flags)),
+        "criteria": json.dumps(assessment.criteria),
+        "peg_score": assessment.peg_score,
+    }
+    db.execute(
+        """
+        INSERT INTO screenings (submission_key, created_at, updated_at, questionnaire_version,
+            rules_version, answers, outcome, flags, criteria, peg_score)
+        VALUES (:key, :now, :now, :questionnaire_version, :rules_version, :answers, :outcome,
+            :flags, :criteria, :peg_score)
+        ON CONFLICT (submission_key) DO UPDATE SET updated_at = :now,
+            questionnaire_version = :questionnaire_version, rules_version = :rules_version,
+            answers = :answers, outcome = :outcome, flags = :flags, criteria = :criteria,
+            peg_score = :peg_score
+        WHERE NOT EXISTS (SELECT 1 FROM requests WHERE requests.screening_id = screenings.id)
+        """,
+        {"key": submission_key, "now": now, **row},
+    )
+    return next(db.query("SELECT id FROM screenings WHERE submission_key = ?", [submission_key]))["id"]
+
+
+def reference_for(db: Database, submission_key: str) -> str | None:
+    """The reference of the request already made from this draft, if any."""
+    rows = list(db.query(
+        """SELECT r.reference FROM requests r JOIN screenings s ON s.id = r.screening_id
+           WHERE s.submission_key = ?""",
+        [submission_key],
+    ))
+    return rows[0]["reference"] if rows else None
+
+
+def submit_request(
+    db: Database, token: str, assessment: Assessment, contact: dict[str, Any], sla_hours: int
+) -> tuple[str, bool]:
+    """Store screening and request and delete the draft, in one transaction.
+
+    Returns (reference, created). A second submit of the same draft (refresh,
+    double click, two tabs) returns the first request's reference instead of
+    creating another.
+    """
+    key = drafts.draft_id(token)
+    with immediate_transaction(db):
+        existing = reference_for(db, key)
+        if existing:
+            return existing, False
+        screening_id = store_screening(db, key, assessment)
+        now = clock.now()
+        request = {
+            **contact,
+            "screening_id": screening_id,
+            "urgent": int(assessment.outcome == "urgent"),
+            "status": "new",
+            "created_at": clock.iso(now),
+            "due_at": clock.iso(now + timedelta(hours=sla_hours)),
+        }
+        columns = ", ".join(request)
+        placeholders = ", ".join(f":{name}" for name in request)
+        while True:
+            reference = new_reference()
+            try:
+                with db.atomic():
+                    db.execute(
+                        f"INSERT INTO requests (reference, {columns}) VALUES (:reference, {placeholders})",
+                        {"reference": reference, **request},
+                    )
+                break
+            except sqlite3.IntegrityError:
+                if not list(db.query("SELECT 1 FROM requests WHERE reference = ?", [reference])):
+                    raise  # another constraint failed: not a reference collision
+        drafts.delete(db, token)
+    return reference, True
+
+
+def due_at_for(db: Database, reference: str) -> str | None:
+    rows = list(db.query("SELECT due_at FROM requests WHERE reference = ?", [reference]))
+    return rows[0]["due_at"] if rows else None

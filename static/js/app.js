@@ -1,0 +1,66 @@
+// Small enhancements only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Move focus to the error summary (or a notice) so screen readers announce it.
+  var target = document.querySelector("[data-autofocus]");
+  if (target) { target.focus(); }
+
+  // Error summary links: focus the field, not just scroll to it.
+  document.querySelectorAll(".error-summary a[href^='#']").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var input = document.getElementById(link.getAttribute("href").slice(1));
+      if (!input) { return; }
+      event.preventDefault();
+      var question = input.closest(".question") || input;
+      question.scrollIntoView();
+      input.focus({ preventScroll: true });
+    });
+  });
+
+  // Live branching: show follow-up questions as soon as the answer that asks for them is chosen.
+  var form = document.querySelector("[data-step-form]");
+  if (form) {
+    var asked = form.querySelector("input[name='asked']");
+    var conditional = form.querySelectorAll("[data-shown-when]");
+    var update = function () {
+      conditional.forEach(function (block) {
+        var codes = block.getAttribute("data-shown-codes").split(" ");
+        var chosen = form.querySelectorAll("input[name='" + block.getAttribute("data-shown-when") + "']:checked");
+        var show = Array.prototype.some.call(chosen, function (input) { return codes.indexOf(input.value) !== -1; });
+        block.hidden = !show;
+        var ids = asked.value ? asked.value.split(" ") : [];
+        var id = block.getAttribute("data-link-id");
+        var i = ids.indexOf(id);
+        if (show && i === -1) { ids.push(id); }
+        if (!show && i !== -1) { ids.splice(i, 1); }
+        asked.value = ids.join(" ");
+      });
+    };
+    form.addEventListener("change", update);
+  }
+
+  // "None of these" cannot be combined with other answers: untick the others (the server checks too).
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.type !== "checkbox" || !box.checked) { return; }
+    var group = document.querySelectorAll("input[type='checkbox'][name='" + box.name + "']");
+    group.forEach(function (other) {
+      if (other === box) { return; }
+      if (box.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive")) { other.checked = false; }
+    });
+  });
+
+  // Print button on the summary.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // One click sends a request once.
+  document.querySelectorAll("[data-once]").forEach(function (button) {
+    button.form.addEventListener("submit", function () {
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+})();

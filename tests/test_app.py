@@ -1,0 +1,122 @@
+"""The application factory, the database and the headers every page carries."""
+import sqlite3
+
+import pytest
+
+from screening import create_app
+from screening.db import connect, get_db, init_db
+
+
+def test_overrides_take_effect(app, tmp_path):
+    assert app.testing
+    assert app.config["DATABASE"] == str(tmp_path / "test.db")
+    assert app.config["CLINIC_NAME"] == "Test Spine Clinic"
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"DATABASE": str(tmp_path / "x.db")})
+
+
+def test_secret_key_from_environment_is_used(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    import importlib
+
+    import config
+    importlib.reload(config)
+    try:
+        app = create_app({"DATABASE": str(tmp_path / "x.db")})
+        assert app.config["SECRET_KEY"] == "from-the-environment"
+        assert app.config["SESSION_COOKIE_SECURE"] is True  # production default
+    finally:
+        monkeypatch.delenv("SECRET_KEY")
+        importlib.reload(config)
+
+
+def test_development_key_is_generated_once_and_kept(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    settings = {"DATABASE": str(tmp_path / "x.db"), "INSTANCE_PATH": str(tmp_path / "instance")}
+    first = create_app(settings).config["SECRET_KEY"]
+    second = create_app(settings).config["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_init_db_command_is_idempotent(runner, app):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0
+    assert "up to date" in result.output  # the fixture already migrated
+    db = connect(app.config["DATABASE"])
+    applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations")]
+    assert applied == ["m001_screenings_drafts_requests"]
+
+
+def test_init_db_on_a_fresh_database(tmp_path):
+    path = tmp_path / "fresh.db"
+    assert init_db(path) == ["m001_screenings_drafts_requests"]
+    assert init_db(path) == []
+    assert {"drafts", "screenings", "requests"} <= set(connect(path).table_names())
+
+
+def test_connection_pragmas(app):
+    with app.app_context():
+        db = get_db()
+        pragma = lambda name: next(db.query(f"PRAGMA {name}")).popitem()[1]  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") == 5000
+        assert pragma("synchronous") == 2  # FULL
+
+
+def test_constraints_reject_bad_rows(app):
+    db = connect(app.config["DATABASE"])
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO screenings (submission_key, created_at, updated_at, questionnaire_version,"
+            " rules_version, answers, outcome, flags, criteria) VALUES ('k', 't', 't', '1', '1', '{}',"
+            " 'maybe', '[]', '{}')"
+        )
+    with pytest.raises(sqlite3.IntegrityError):  # a request must belong to a screening
+        db.execute(
+            "INSERT INTO requests (reference, screening_id, full_name, phone, date_of_birth,"
+            " preferred_contact, best_time, location, patient_status, urgent, created_at, due_at)"
+            " VALUES ('ABCDEFGH', 999, 'A', '+12025550143', '1968-03-27', 'phone', 'morning', 'Main',"
+            " 'new', 0, 't', 't')"
+        )
+
+
+def test_security_headers_and_no_store(client):
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("method, url, status", [
+    ("GET", "/no-such-page", 404),
+    ("GET", "/step/no-such-step", 404),
+    ("PUT", "/start", 405),
+])
+def test_error_pages_are_friendly(client, method, url, status):
+    response = client.open(url, method=method)
+    assert response.status_code == status
+    assert "call us" in response.get_data(as_text=True)
+
+
+def test_oversized_post_is_refused_with_a_page(client):
+    response = client.post("/start", data={"x": "a" * 70_000})
+    assert response.status_code == 413
+    assert "too much" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_gives_500_page_without_details(app):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret patient detail")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "secret patient detail" not in response.get_data(as_text=True)
