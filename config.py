@@ -32,6 +32,7 @@ class Config:
 
     # Limits per client address on the public forms (Flask-Limiter syntax).
     REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT", "20 per hour")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
 

@@ -1,5 +1,8 @@
 """Friendly error pages: every failure gets a page, never a stack trace."""
-from flask import Blueprint, render_template
+import traceback
+
+from flask import Blueprint, current_app, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 bp = Blueprint("errors", __name__)
@@ -20,6 +23,13 @@ def render_error(code: int):
     return render_template("errors/error.html", code=code, title=title, detail=detail), code
 
 
+@bp.app_errorhandler(CSRFError)
+def csrf_error(_error: CSRFError):
+    title = "This page timed out"
+    detail = "For your security, forms expire after a while. Go back, reload the page and try again."
+    return render_template("errors/error.html", code=400, title=title, detail=detail), 400
+
+
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
     return render_error(error.code or 500)
@@ -27,8 +37,7 @@ def http_error(error: HTTPException):
 
 @bp.app_errorhandler(Exception)
 def unexpected_error(error: Exception):
-    from flask import current_app
-
-    # Log the type and place only: exception messages may quote patient input.
-    current_app.logger.error("Unhandled %s", type(error).__name__, exc_info=error if current_app.debug else None)
+    # Log the type and the place only: an exception's message may quote patient input.
+    place = "".join(traceback.format_tb(error.__traceback__))
+    current_app.logger.error("Unhandled %s\n%s", type(error).__name__, place)
     return render_error(500)

@@ -112,11 +112,24 @@ def test_oversized_post_is_refused_with_a_page(client):
     assert "too much" in response.get_data(as_text=True)
 
 
-def test_unexpected_error_gives_500_page_without_details(app):
-    @app.get("/boom")
-    def boom():
-        raise RuntimeError("secret patient detail")
+def test_unexpected_error_gives_500_page_and_logs_no_details(app, caplog):
+    from flask import request
 
-    response = app.test_client().get("/boom")
+    from screening.extensions import csrf
+
+    @app.post("/boom")
+    @csrf.exempt
+    def boom():
+        raise RuntimeError(f"bad value {request.form['detail']}")
+
+    response = app.test_client().post("/boom", data={"detail": "Zelda Quartz, warfarin"})
     assert response.status_code == 500
-    assert "secret patient detail" not in response.get_data(as_text=True)
+    assert "Zelda" not in response.get_data(as_text=True)
+    assert "RuntimeError" in caplog.text and "boom" in caplog.text  # where it happened
+    assert "Zelda" not in caplog.text
+
+
+def test_expired_form_on_start_gets_a_friendly_page(client):
+    response = client.post("/start", data={"csrf_token": "stale"})
+    assert response.status_code == 400
+    assert "This page timed out" in response.get_data(as_text=True)

@@ -9,6 +9,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
@@ -17,6 +18,14 @@ from ..questionnaire import MULTI, SCALE, SCALE_MAX, SCALE_MIN, Item
 
 INVALID_CHOICE = "Choose one of the answers shown"
 MESSAGE_MAX = 1000
+
+
+def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def codes_of(field) -> set[str]:
+    return {choice.value for choice in field.choices}
 
 
 class ChoiceField(RadioField):
@@ -29,7 +38,7 @@ class ChoiceField(RadioField):
     def pre_validate(self, form):
         if not self.raw_data or not self.raw_data[0]:
             raise StopValidation(self.required_message or None)
-        if self.data not in {value for value, _label in self.choices}:
+        if self.data not in codes_of(self):
             raise StopValidation(INVALID_CHOICE)
 
 
@@ -46,7 +55,7 @@ class MultiChoiceField(SelectMultipleField):
         chosen = set(self.data or ())
         if not chosen:
             raise StopValidation(self.required_message)
-        if not chosen <= {value for value, _label in self.choices}:
+        if not chosen <= codes_of(self):
             raise StopValidation(INVALID_CHOICE)
         alone = chosen & self.exclusive
         if alone and len(chosen) > 1:
@@ -62,13 +71,13 @@ def field_for(item: Item) -> Field:
             required_message=item.required_message,
             exclusive=item.exclusive_codes,
             labels={o.code: o.label for o in item.options},
-            choices=[(o.code, o.label) for o in item.options],
+            choices=choices(*((o.code, o.label) for o in item.options)),
         )
     if item.type == SCALE:
-        choices = [(str(n), str(n)) for n in range(SCALE_MIN, SCALE_MAX + 1)]
+        pairs = [(str(n), str(n)) for n in range(SCALE_MIN, SCALE_MAX + 1)]
     else:
-        choices = [(o.code, o.label) for o in item.options]
-    return ChoiceField(item.text, required_message=item.required_message, choices=choices)
+        pairs = [(o.code, o.label) for o in item.options]
+    return ChoiceField(item.text, required_message=item.required_message, choices=choices(*pairs))
 
 
 @lru_cache(maxsize=None)
@@ -144,22 +153,22 @@ class RequestForm(FlaskForm):
     date_of_birth = DateOfBirthField("Date of birth")
     preferred_contact = ChoiceField(
         "How should we contact you?", required_message="Choose how we should contact you",
-        choices=[("phone", "Phone call"), ("email", "Email"), ("either", "Either is fine")],
+        choices=choices(("phone", "Phone call"), ("email", "Email"), ("either", "Either is fine")),
     )
     best_time = ChoiceField(
         "When is the best time to reach you?", required_message="Choose the best time to reach you",
-        choices=[("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Early evening")],
+        choices=choices(("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Early evening")),
     )
     location = ChoiceField("Which location would you prefer?", required_message="Choose a location")
     patient_status = ChoiceField(
         "Have you been to our clinic before?", required_message="Tell us if you have been to our clinic before",
-        choices=[("new", "No, I am a new patient"), ("existing", "Yes, I have been here before")],
+        choices=choices(("new", "No, I am a new patient"), ("existing", "Yes, I have been here before")),
     )
     insurance = ChoiceField(
         "What kind of health insurance do you have? (optional)",
-        choices=[("medicare", "Medicare"), ("medicaid", "Medicaid"),
-                 ("commercial", "Insurance from an employer or a private plan"),
-                 ("self_pay", "No insurance: I will pay myself"), ("other", "Other")],
+        choices=choices(("medicare", "Medicare"), ("medicaid", "Medicaid"),
+                        ("commercial", "Insurance from an employer or a private plan"),
+                        ("self_pay", "No insurance: I will pay myself"), ("other", "Other")),
     )
     message = TextAreaField(
         "Anything else you want us to know? (optional)",
@@ -175,7 +184,7 @@ class RequestForm(FlaskForm):
 
     def __init__(self, *args, locations=(), region="US", **kwargs):
         super().__init__(*args, **kwargs)
-        self.location.choices = [(name, name) for name in locations]
+        self.location.choices = choices(*((name, name) for name in locations))
         self.fixed_location = locations[0] if len(locations) == 1 else None
         if self.fixed_location:
             del self["location"]  # nothing to choose

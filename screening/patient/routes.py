@@ -11,7 +11,7 @@ from flask import (
 from .. import clock, fhir, questionnaire as q
 from ..assessment import FLAGS, URGENT_RED_FLAGS, assess
 from ..db import get_db
-from ..extensions import limiter
+from ..extensions import csrf, limiter
 from . import bp, drafts, submissions
 from .forms import RequestForm, answer_from_field, field_data, step_form_class
 
@@ -121,6 +121,7 @@ def start_over():
 
 
 @bp.route("/step/<step_id>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired one re-renders the answers
 def step(step_id: str):
     current = q.STEPS_BY_ID.get(step_id) or abort(404)
     token, answers = _draft()
@@ -195,7 +196,7 @@ def _render_step(current, form, answers, errors, csrf_failed, revealed):
     )
 
 
-@bp.get("/urgent")
+@bp.get("/get-care-now")
 def urgent():
     token, answers = _draft()
     if answers is None:
@@ -247,6 +248,7 @@ def _answered_steps(answers):
 
 
 @bp.route("/request", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired one keeps the details
 @limiter.limit(lambda: current_app.config["REQUEST_RATE_LIMIT"], methods=["POST"])
 def consultation_request():
     finished, detour = _finished_draft()
@@ -266,7 +268,8 @@ def consultation_request():
                 current_app.config["CONTACT_SLA_HOURS"],
             )
             session["reference"] = reference
-            return _without_draft_cookie(redirect(url_for("patient.done"), 303))
+            # The cookie stays: a repeated submit finds this request instead of making another.
+            return redirect(url_for("patient.done"), 303)
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
     return render_template("patient/request.html", form=form, a=assessment, csrf_failed=csrf_failed)
 

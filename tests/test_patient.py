@@ -1,0 +1,524 @@
+"""The patient's path through the Flask test client, as a browser without JavaScript."""
+import json
+import re
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from screening import clock
+from screening.patient import drafts
+from screening.patient.submissions import REFERENCE_ALPHABET
+
+from .answers import LIKELY, POSSIBLE, UNLIKELY, URGENT, likely
+from .conftest import Patient, csrf_token
+
+P = pytest.param
+
+
+def draft_answers(db):
+    rows = list(db.query("SELECT answers FROM drafts"))
+    assert len(rows) == 1
+    return json.loads(rows[0]["answers"])
+
+
+def checked(html, name, value):
+    return re.search(rf'name="{name}" value="{value}"\s*checked', html) is not None
+
+
+# Landing and information pages
+
+def test_landing_offers_start_and_shows_clinic_details(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "Start the screening" in html
+    assert "Continue where you left off" not in html
+    assert "Test Spine Clinic" in html and 'href="tel:5550100199"' in html
+    assert "not a diagnosis" in html and "5 minutes" in html
+
+
+def test_landing_offers_to_continue_when_a_draft_exists(patient, client):
+    patient.start()
+    html = client.get("/").get_data(as_text=True)
+    assert "Continue where you left off" in html and "Start over" in html
+
+
+def test_about_page_explains_procedure(client):
+    html = client.get("/about-the-procedure").get_data(as_text=True)
+    for fact in ("30 minutes", "X-ray", "same day", "pain levels", "Risks"):
+        assert fact in html
+
+
+def test_several_locations_are_offered_on_the_request_form(app, patient):
+    app.config["CLINIC_LOCATIONS"] = ["Main office", "Northside"]
+    patient.complete(LIKELY)
+    html = patient.page("/request")
+    assert 'name="location" value="Northside"' in html
+
+
+# Drafts
+
+def test_start_sets_a_private_cookie_and_stores_only_its_hash(patient, client, db):
+    response = patient.start()
+    assert response.status_code == 303 and response.headers["Location"] == "/step/about"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    token = client.get_cookie(drafts.COOKIE_NAME).value
+    assert len(token) >= 22  # 128 bits, base64url
+    ids = [r["id"] for r in db.query("SELECT id FROM drafts")]
+    assert ids == [drafts.draft_id(token)] and token not in ids[0]
+
+
+def test_each_step_is_saved_as_the_patient_goes(patient, db):
+    patient.start()
+    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
+    assert draft_answers(db) == {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")}
+
+
+def test_resume_from_another_client_with_the_same_cookie(app, patient, client):
+    patient.start()
+    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
+    patient.answer("urgent", {"red_flags": ["none"]})
+    token = client.get_cookie(drafts.COOKIE_NAME).value
+
+    later = app.test_client()  # the browser was closed; the cookie survives
+    later.set_cookie(drafts.COOKIE_NAME, token)
+    response = later.get("/continue")
+    assert response.headers["Location"] == "/step/worse"
+    assert checked(later.get("/step/urgent").get_data(as_text=True), "red_flags", "none")
+
+
+def test_draft_expires_after_draft_days(patient, client, monkeypatch):
+    patient.start()
+    patient.answer("about", {"age_band": "50_64"})
+    start = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(days=7, minutes=1))
+    response = client.get("/continue")
+    assert response.headers["Location"] == "/"
+    assert "deleted after 7 days" in client.get("/").get_data(as_text=True)
+
+
+def test_saving_pushes_the_expiry_forward(patient, client, monkeypatch):
+    patient.start()
+    start = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(days=6))
+    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(days=12))
+    assert client.get("/continue").headers["Location"] == "/step/urgent"
+
+
+def test_purge_drafts_deletes_only_expired_ones(patient, runner, db, monkeypatch):
+    patient.start()
+    assert "Deleted 0" in runner.invoke(args=["purge-drafts"]).output
+    start = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(days=8))
+    assert "Deleted 1" in runner.invoke(args=["purge-drafts"]).output
+    assert db["drafts"].count == 0
+
+
+def test_start_over_deletes_the_draft(patient, client, db):
+    patient.start()
+    patient.answer("about", {"age_band": "50_64"})
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    response = client.post("/start-over", data={"csrf_token": token})
+    assert response.headers["Location"] == "/"
+    assert db["drafts"].count == 0
+    assert client.get_cookie(drafts.COOKIE_NAME) is None
+
+
+def test_steps_need_a_draft(client):
+    assert client.get("/step/about").headers["Location"] == "/"
+
+
+def test_cannot_skip_ahead_of_the_first_unanswered_step(patient, client):
+    patient.start()
+    assert client.get("/step/peg").headers["Location"] == "/step/about"
+    assert client.get("/summary").headers["Location"] == "/step/about"
+    assert client.get("/request").headers["Location"] == "/step/about"
+
+
+# Steps, progress and branching
+
+def test_step_shows_progress_fieldsets_and_codes(patient):
+    patient.start()
+    html = patient.page("/step/about")
+    assert "Step 1 of 7" in html and '<progress max="7" value="1"' in html
+    assert "<legend>How old are you?</legend>" in html
+    assert 'name="age_band" value="under_18"' in html
+    assert 'type="checkbox" id="pain_regions-0" name="pain_regions" value="neck"' in html
+
+
+def test_follow_up_questions_appear_without_javascript(patient, db):
+    patient.start()
+    first = {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration")}
+    response = patient.answer("about", {**first, "pain_spread": "below_knee_elbow"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Your answer added a question" in html
+    assert "There is a problem" not in html  # asked, not scolded
+    assert re.search(r'data-link-id="limb_vs_spine"\s*>', html)  # no longer hidden
+    assert draft_answers(db)["pain_spread"] == "below_knee_elbow"  # nothing lost meanwhile
+
+    response = patient.answer("about", {**first, "pain_spread": "below_knee_elbow",
+                                        "limb_vs_spine": "spine_worse", "numbness_tingling": "yes"})
+    assert response.headers["Location"] == "/step/urgent"
+    assert draft_answers(db)["limb_vs_spine"] == "spine_worse"
+
+
+def test_follow_up_left_blank_after_it_was_shown_is_an_error(patient):
+    patient.start()
+    first = {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration")}
+    response = patient.answer("about", {**first, "pain_spread": "above_knee_elbow"},
+                              asked="age_band pain_regions pain_duration pain_spread limb_vs_spine numbness_tingling")
+    html = response.get_data(as_text=True)
+    assert "Choose which part hurts more" in html and 'href="#limb_vs_spine-0"' in html
+
+
+def test_follow_up_stays_hidden_when_not_needed(patient):
+    patient.start()
+    html = patient.page("/step/about")
+    assert re.search(r'data-link-id="limb_vs_spine"\s*hidden', html)
+
+
+def test_answers_to_questions_no_longer_shown_are_discarded(patient, db):
+    patient.start()
+    base = {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration")}
+    patient.answer("about", {**base, "pain_spread": "above_knee_elbow", "limb_vs_spine": "equal",
+                             "numbness_tingling": "no"})
+    assert "limb_vs_spine" in draft_answers(db)
+    patient.answer("about", {**base, "pain_spread": "stays", "limb_vs_spine": "equal", "numbness_tingling": "no"})
+    stored = draft_answers(db)
+    assert stored["pain_spread"] == "stays"
+    assert "limb_vs_spine" not in stored and "numbness_tingling" not in stored
+
+
+def test_back_keeps_answers_and_never_fails_validation(patient, client):
+    patient.complete(LIKELY)
+    response = patient.answer("worse", {}, action="back")  # nothing chosen: still goes back
+    assert response.status_code == 303 and response.headers["Location"] == "/step/urgent"
+    html = patient.page("/step/urgent")
+    assert checked(html, "red_flags", "none")
+    response = patient.answer("about", {"age_band": "nonsense"}, action="back")
+    assert response.headers["Location"] == "/"
+
+
+def test_back_saves_what_was_valid(patient, db):
+    patient.start()
+    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
+    patient.answer("urgent", {"red_flags": ["fever"]}, action="back")
+    assert draft_answers(db)["red_flags"] == ["fever"]
+
+
+def test_changing_an_answer_from_the_summary_returns_there(patient, client):
+    patient.complete(LIKELY)
+    html = patient.page("/step/worse?change=1")
+    data = {"csrf_token": csrf_token(html), "asked": "worse_with", "return_to": "summary",
+            "worse_with": ["twisting"]}
+    assert client.post("/step/worse", data=data).headers["Location"] == "/summary"
+
+
+# Validation
+
+@pytest.mark.parametrize("step, answers, message, anchor", [
+    P("about", {"age_band": "50_64", "pain_regions": ["neck"], "pain_spread": "stays"},
+      "Choose how long you have had this pain", "pain_duration-0", id="missing"),
+    P("about", {"age_band": "ancient", "pain_regions": ["neck"], "pain_duration": "gt_12m",
+                "pain_spread": "stays"}, "Choose one of the answers shown", "age_band-0", id="bad-code"),
+    P("urgent", {"red_flags": ["none", "fever"]}, "cannot be chosen with other answers",
+      "red_flags-0", id="exclusive-combined"),
+    P("urgent", {"red_flags": ["fever", "headache"]}, "Choose one of the answers shown",
+      "red_flags-0", id="bad-multi-code"),
+    P("peg", {"peg_pain": "11", "peg_enjoyment": "5", "peg_activity": "5"},
+      "Choose one of the answers shown", "peg_pain-0", id="out-of-range"),
+    P("peg", {"peg_pain": "-1", "peg_enjoyment": "5", "peg_activity": "5"},
+      "Choose one of the answers shown", "peg_pain-0", id="negative"),
+    P("peg", {"peg_pain": "seven", "peg_enjoyment": "5", "peg_activity": "5"},
+      "Choose one of the answers shown", "peg_pain-0", id="not-a-number"),
+])
+def test_bad_input_gets_a_message_beside_the_field_and_answers_are_kept(patient, step, answers, message, anchor):
+    patient.complete(LIKELY)
+    response = patient.answer(step, answers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in html and 'data-autofocus' in html
+    assert f'href="#{anchor}"' in html  # the summary links to the field
+    field = anchor.rsplit("-", 1)[0]
+    assert f'id="{field}-error"' in html
+    assert re.search(rf'aria-describedby="[^"]*\b{field}-error"', html)
+    assert message in html
+    assert "<title>Error:" in html
+    for name, value in answers.items():  # valid answers stay chosen
+        values = value if isinstance(value, list) else [value]
+        if name != field:
+            assert all(checked(html, name, v) for v in values)
+
+
+def test_tampered_field_names_are_ignored(patient, db):
+    patient.start()
+    response = patient.answer("about", {**{k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration",
+                                                                  "pain_spread")},
+                                        "admin": "1", "peg_pain": "3"})
+    assert response.status_code == 303
+    assert set(draft_answers(db)) == {"age_band", "pain_regions", "pain_duration", "pain_spread"}
+
+
+def test_expired_csrf_token_keeps_the_answers(patient, client, db):
+    patient.start()
+    answers = {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")}
+    data = {"csrf_token": "expired", "asked": "age_band pain_regions pain_duration pain_spread",
+            "age_band": "65_plus", "pain_regions": ["neck", "low_back"], "pain_duration": "gt_12m",
+            "pain_spread": "stays"}
+    response = client.post("/step/about", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "this page timed out" in html
+    assert checked(html, "age_band", "65_plus") and checked(html, "pain_regions", "low_back")
+    assert draft_answers(db) == {}  # a forged post changes nothing
+    data["csrf_token"] = csrf_token(html)
+    assert client.post("/step/about", data=data).status_code == 303
+    assert draft_answers(db)["age_band"] == "65_plus"
+    assert answers  # the fixture set is unchanged
+
+
+def test_exclusive_code_alone_is_fine(patient):
+    patient.start()
+    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
+    assert patient.answer("urgent", {"red_flags": ["none"]}).headers["Location"] == "/step/worse"
+
+
+# Stops
+
+def test_urgent_symptom_stops_with_emergency_advice(patient, client, db):
+    patient.start()
+    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
+    response = patient.answer("urgent", {"red_flags": ["saddle_numbness"]})
+    assert response.headers["Location"] == "/get-care-now"
+    html = patient.page("/get-care-now")
+    assert "Please get emergency care now" in html and "Call 911" in html
+    assert "emergency department" in html and "(555) 010-0199" in html
+    assert 'href="/step/worse"' in html  # may still continue
+
+
+def test_urgent_page_only_for_urgent_answers(patient, client):
+    patient.start()
+    assert client.get("/get-care-now").headers["Location"] == "/step/about"
+
+
+def test_urgent_patient_can_still_request_and_is_marked_urgent(patient, db):
+    patient.complete(URGENT)
+    assert 'data-outcome="urgent"' in patient.page("/summary")
+    patient.send_request()
+    row = next(db.query("SELECT urgent FROM requests"))
+    assert row["urgent"] == 1
+
+
+def test_under_18_stops_kindly(patient, client, db):
+    patient.start()
+    response = patient.answer("about", {**{k: LIKELY[k] for k in ("pain_regions", "pain_duration", "pain_spread")},
+                                        "age_band": "under_18"})
+    assert response.headers["Location"] == "/adults-only"
+    html = patient.page("/adults-only")
+    assert "for adults" in html and "(555) 010-0199" in html
+    for url in ("/step/urgent", "/summary", "/request", "/continue"):
+        assert client.get(url).headers["Location"] == "/adults-only"
+    assert db["screenings"].count == 0
+
+
+# Summary
+
+@pytest.mark.parametrize("answers, outcome, words", [
+    P(LIKELY, "likely", "may be a good fit", id="likely"),
+    P(POSSIBLE, "possible", "a doctor needs to know more", id="possible"),
+    P(UNLIKELY, "unlikely", "may not be the right first step", id="unlikely"),
+    P(URGENT, "urgent", "Please get emergency care now", id="urgent"),
+])
+def test_summary_for_each_outcome(patient, answers, outcome, words):
+    response = patient.complete(answers)
+    assert response.headers["Location"] in ("/summary", "/get-care-now")
+    html = patient.page("/summary")
+    assert f'data-outcome="{outcome}"' in html
+    assert words in html
+    assert "This is not a diagnosis" in html
+    assert 'href="/request"' in html  # every outcome offers the request
+    assert "Pain for 3 months or more" in html
+    assert html.count('class="status status-') == 10  # every criterion, in words
+    assert "out of 10" in html
+
+
+def test_summary_lists_things_the_doctor_will_review(patient):
+    patient.complete(likely(blood_thinners=["warfarin"], allergies=["latex"], diabetes="yes"))
+    html = patient.page("/summary")
+    assert "Things the doctor will go over with you" in html
+    assert "blood thinner" in html and "latex" in html and "diabetes" in html
+
+
+def test_finished_screening_is_stored_without_contact_details(patient, db):
+    patient.complete(POSSIBLE)
+    rows = list(db.query("SELECT * FROM screenings"))
+    assert len(rows) == 1 and db["requests"].count == 0
+    row = rows[0]
+    assert row["outcome"] == "possible"
+    assert json.loads(row["answers"]) == POSSIBLE
+    assert set(json.loads(row["flags"])) == {"bleeding_risk"}
+    assert json.loads(row["criteria"])["facet_pattern"] == "not_met"
+    assert row["questionnaire_version"] and row["rules_version"]
+    assert row["peg_score"] == 6.3
+
+
+def test_changing_answers_updates_the_stored_screening(patient, db):
+    patient.complete(LIKELY)
+    patient.answer("peg", {"peg_pain": "2", "peg_enjoyment": "2", "peg_activity": "2"})
+    rows = list(db.query("SELECT outcome, peg_score FROM screenings"))
+    assert rows == [{"outcome": "possible", "peg_score": 2.0}]
+
+
+# Consultation request
+
+def test_request_stores_screening_and_request_together(patient, client, db):
+    patient.complete(LIKELY)
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    response = patient.send_request(email=" Pat@Example.COM ", message="Mornings only, please.")
+    assert response.status_code == 303 and response.headers["Location"] == "/done"
+    request = next(db.query("SELECT * FROM requests"))
+    assert re.fullmatch(f"[{REFERENCE_ALPHABET}]{{8}}", request["reference"])
+    assert request["phone"] == "+12025550143"
+    assert request["email"] == "Pat@example.com"
+    assert request["date_of_birth"] == "1968-03-27"
+    assert request["status"] == "new" and request["urgent"] == 0
+    assert request["location"] == "Main office"
+    assert request["message"] == "Mornings only, please."
+    created = datetime.fromisoformat(request["created_at"])
+    assert before <= created and datetime.fromisoformat(request["due_at"]) - created == timedelta(hours=24)
+    screening = next(db.query("SELECT * FROM screenings WHERE id = ?", [request["screening_id"]]))
+    assert screening["outcome"] == "likely"
+    assert db["drafts"].count == 0
+
+    html = client.get("/done").get_data(as_text=True)
+    reference = request["reference"]
+    assert f"{reference[:4]}-{reference[4:]}" in html
+    assert "within 24 hours" in html and "(555) 010-0199" in html
+    assert "Pat" not in html  # no personal data on the page
+
+
+def test_contact_sla_hours_sets_due_time(app, patient, db):
+    app.config["CONTACT_SLA_HOURS"] = 4
+    patient.complete(LIKELY)
+    patient.send_request()
+    row = next(db.query("SELECT created_at, due_at FROM requests"))
+    assert datetime.fromisoformat(row["due_at"]) - datetime.fromisoformat(row["created_at"]) == timedelta(hours=4)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    P({"full_name": ""}, "Enter your full name", id="no-name"),
+    P({"phone": ""}, "Enter a phone number", id="no-phone"),
+    P({"phone": "12345"}, "Enter a phone number with area code", id="bad-phone"),
+    P({"phone": "call me maybe"}, "Enter a phone number with area code", id="words-for-phone"),
+    P({"email": "pat@"}, "Enter an email address like", id="bad-email"),
+    P({"email": "", "preferred_contact": "email"}, "Enter your email address", id="email-needed"),
+    P({"date_of_birth-day": "", "date_of_birth-month": "", "date_of_birth-year": ""},
+      "Enter your date of birth", id="no-dob"),
+    P({"date_of_birth-month": "2", "date_of_birth-day": "30"}, "must be a real date", id="feb-30"),
+    P({"date_of_birth-year": "68"}, "4 digits", id="two-digit-year"),
+    P({"date_of_birth-year": "2090"}, "must be in the past", id="future"),
+    P({"date_of_birth-year": str(datetime.now().year - 17)}, "18 or older", id="under-18"),
+    P({"consent": None}, "Tick the box to agree", id="no-consent"),
+    P({"preferred_contact": "pigeon"}, "Choose one of the answers shown", id="bad-contact-code"),
+    P({"best_time": None}, "Choose the best time", id="no-time"),
+    P({"message": "x" * 1001}, "1000 characters or fewer", id="long-message"),
+])
+def test_request_validation(patient, db, overrides, message):
+    patient.complete(LIKELY)
+    response = patient.send_request(**overrides)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in html and message in html
+    assert db["requests"].count == 0
+    assert 'value="Pat Example"' in html or overrides.get("full_name") == ""  # details kept
+    assert db["drafts"].count == 1  # nothing lost
+
+
+def test_email_is_optional_when_we_should_phone(patient, db):
+    patient.complete(LIKELY)
+    assert patient.send_request(email="", preferred_contact="phone").status_code == 303
+    assert next(db.query("SELECT email FROM requests"))["email"] is None
+
+
+def test_honeypot_stores_nothing_and_tells_nothing(patient, client, db):
+    patient.complete(LIKELY)
+    response = patient.send_request(website="http://spam.example")
+    assert response.headers["Location"] == "/done"
+    assert "Your request has been sent" in client.get("/done").get_data(as_text=True)
+    assert db["requests"].count == 0
+
+
+def test_expired_csrf_on_request_keeps_details(patient, client, db):
+    patient.complete(LIKELY)
+    data = patient.request_form(csrf_token="stale")
+    response = client.post("/request", data=data)
+    html = response.get_data(as_text=True)
+    assert "this page timed out" in html and 'value="Pat Example"' in html
+    assert db["requests"].count == 0
+
+
+def test_double_submit_creates_one_request(patient, client, db):
+    patient.complete(LIKELY)
+    data = patient.request_form()
+    first = client.post("/request", data=data)
+    second = client.post("/request", data=data)  # refresh, or back and submit again
+    assert first.headers["Location"] == second.headers["Location"] == "/done"
+    assert db["requests"].count == 1
+    reference = next(db.query("SELECT reference FROM requests"))["reference"]
+    assert reference[:4] in client.get("/done").get_data(as_text=True)
+
+
+def test_simultaneous_submits_create_one_request(app, patient, client, db):
+    patient.complete(LIKELY)
+    data = patient.request_form()
+    clients = []
+    for _ in range(4):  # four tabs sharing the same cookies
+        other = app.test_client()
+        for name in (drafts.COOKIE_NAME, "session"):
+            other.set_cookie(name, client.get_cookie(name).value)
+        clients.append(other)
+    results = []
+    threads = [threading.Thread(target=lambda c=c: results.append(c.post("/request", data=data)))
+               for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.headers["Location"] for r in results] == ["/done"] * 4
+    assert db["requests"].count == 1 and db["screenings"].count == 1
+
+
+def test_no_personal_data_in_any_url(patient, client):
+    patient.complete(LIKELY)
+    response = patient.send_request(full_name="Zelda Quartz", email="zelda@example.com")
+    assert response.headers["Location"] == "/done"
+    assert "Zelda" not in response.headers["Location"]
+
+
+def test_request_rate_limit(tmp_path):
+    from screening import create_app
+    from screening.db import init_db
+    from screening.extensions import limiter
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE": str(tmp_path / "r.db"),
+                      "REQUEST_RATE_LIMIT": "2 per hour", "WTF_CSRF_ENABLED": False})
+    init_db(app.config["DATABASE"])
+    limiter.reset()
+    client = app.test_client()
+    statuses = [client.post("/request", data={}).status_code for _ in range(3)]
+    assert statuses[:2] == [302, 302] and statuses[2] == 429
+    assert "Too many tries" in client.post("/request").get_data(as_text=True)
+    limiter.reset()
+
+
+def test_done_without_a_request_goes_home(client):
+    assert client.get("/done").headers["Location"] == "/"
+
+
+def test_a_second_patient_on_the_same_device_starts_fresh(patient, client, db):
+    patient.complete(LIKELY)
+    patient.send_request()
+    Patient(client).start()
+    assert client.get("/continue").headers["Location"] == "/step/about"
