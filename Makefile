@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test init-db chromium clean
+.PHONY: run test init-db chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 init-db: $(VENV)/.installed
 	FLASK_DEBUG=1 $(BIN)/flask --app run init-db
+	FLASK_DEBUG=1 $(BIN)/flask --app run ensure-admin
 
 run: init-db
 	FLASK_DEBUG=1 $(BIN)/flask --app run run --host $(HOST) --port $(PORT)
@@ -35,6 +36,10 @@ chromium:
 
 test: $(VENV)/.installed-dev chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Queue query timings with 100,000 requests in a throwaway database.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/queue_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -40,15 +40,25 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import db, errors
+    from . import auth, db, errors, formatting
+    from .admin import bp as admin_bp
     from .extensions import csrf, limiter
     from .patient import bp as patient_bp
+    from .staff import bp as staff_bp
 
     db.init_app(app)
+    auth.init_app(app)  # first: sign-in and roles are checked before anything else runs
     csrf.init_app(app)
     limiter.init_app(app)
-    app.register_blueprint(errors.bp)
-    app.register_blueprint(patient_bp)
+    formatting.init_app(app)
+    for blueprint in (errors.bp, patient_bp, auth.bp, staff_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    @app.get("/healthz")
+    def healthz():
+        """For load balancers and monitoring: the app answers and the database is readable."""
+        next(db.get_db().query("SELECT 1 AS ok"))
+        return {"status": "ok"}
 
     @app.context_processor
     def clinic_details():

@@ -59,3 +59,76 @@ def m001_screenings_drafts_requests(db):
         CREATE INDEX requests_created_at ON requests (created_at);
         """
     )
+
+
+ROLES = "('front_desk', 'physician', 'admin')"
+
+
+def _append_only(table: str) -> str:
+    return f"""
+        CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+        BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;
+        CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+        BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;
+    """
+
+
+@migrations()
+def m002_staff_users_audit_request_events(db):
+    db.executescript(
+        f"""
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(username) BETWEEN 2 AND 64),
+            display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 100),
+            role TEXT NOT NULL CHECK (role IN {ROLES}),
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            session_version INTEGER NOT NULL DEFAULT 1,  -- bumped to end every session of the user
+            created_at TEXT NOT NULL,
+            last_login_at TEXT,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            failed_window_start TEXT,
+            locked_until TEXT
+        ) STRICT;
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users (id),
+            role TEXT,
+            action TEXT NOT NULL,
+            object_type TEXT,
+            object_id TEXT,
+            address TEXT,
+            detail TEXT CHECK (detail IS NULL OR json_valid(detail))  -- never health data
+        ) STRICT;
+        CREATE INDEX audit_log_at ON audit_log (at);
+        CREATE INDEX audit_log_user ON audit_log (user_id, at);
+        CREATE INDEX audit_log_object ON audit_log (object_type, object_id);
+        {_append_only("audit_log")}
+
+        CREATE TABLE request_events (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests (id),
+            at TEXT NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users (id),
+            kind TEXT NOT NULL CHECK (kind IN ('status', 'attempt', 'note')),
+            status TEXT CHECK (status IS NULL OR status IN {REQUEST_STATUSES}),
+            method TEXT CHECK (method IS NULL OR method IN ('phone', 'text', 'email')),
+            result TEXT CHECK (result IS NULL OR result IN
+                ('reached', 'voicemail', 'no_answer', 'wrong_number', 'sent')),
+            note TEXT CHECK (note IS NULL OR length(note) <= 2000)
+        ) STRICT;
+        CREATE INDEX request_events_request ON request_events (request_id, at);
+        {_append_only("request_events")}
+
+        -- Kept with the request so the queue needs no per-row subquery.
+        ALTER TABLE requests ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE requests ADD COLUMN last_attempt_at TEXT;
+        ALTER TABLE requests ADD COLUMN updated_at TEXT;
+        -- The queue's order: awaiting a first call before the rest, urgent first, soonest due first.
+        CREATE INDEX requests_queue_order ON requests ((status <> 'new'), urgent DESC, due_at, id);
+        CREATE INDEX requests_location ON requests (location);
+        """
+    )

@@ -122,3 +122,94 @@ def patient(client):
 
 
 assert set(LIKELY) <= set(ITEMS)
+
+
+# Staff side
+
+PASSWORDS = {
+    "front_desk": "amber-kettle-violin-42",
+    "physician": "quiet-harbor-lantern-7",
+    "admin": "mossy-granite-pelican-9",
+}
+USERNAMES = {"front_desk": "frida", "physician": "dr_patel", "admin": "ada"}
+
+
+@pytest.fixture(scope="session")
+def password_hashes():
+    """argon2 is slow on purpose: hash the test passwords once per run."""
+    from screening.auth.users import hasher
+
+    return {role: hasher.hash(password) for role, password in PASSWORDS.items()}
+
+
+@pytest.fixture
+def staff(app, password_hashes):
+    """One account per role; returns {role: User}."""
+    from screening.auth import users
+
+    db = connect(app.config["DATABASE"])
+    for role in PASSWORDS:
+        db["users"].insert({"username": USERNAMES[role], "display_name": f"Test {role}", "role": role,
+                            "password_hash": password_hashes[role], "created_at": "2026-01-01T00:00:00+00:00"})
+    found = {role: users.by_username(db, USERNAMES[role]) for role in PASSWORDS}
+    db.close()
+    return found
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, role="front_desk", username=None, password=None):
+        html = self.client.get("/staff/login").get_data(as_text=True)
+        return self.client.post("/staff/login", data={
+            "csrf_token": csrf_token(html),
+            "username": username or USERNAMES[role],
+            "password": password or PASSWORDS[role],
+        })
+
+    def token(self, url="/staff/"):
+        return csrf_token(self.client.get(url).get_data(as_text=True))
+
+    def logout(self):
+        return self.client.post("/staff/logout", data={"csrf_token": self.token()})
+
+
+@pytest.fixture
+def auth(client, staff):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_request(app):
+    """Store a screening and a consultation request directly; returns the request row."""
+    from screening.assessment import assess
+    from screening.patient import drafts, submissions
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(answers=None, name=None, status="new", due_in_hours=24, location="Main office", **contact):
+        n = next(counter)
+        details = {
+            "full_name": name or f"Patient {n:03d}",
+            "phone": f"+1202555{n:04d}",
+            "email": f"patient{n}@example.com",
+            "date_of_birth": "1968-03-27",
+            "preferred_contact": "phone",
+            "best_time": "morning",
+            "location": location,
+            "patient_status": "new",
+            "insurance": None,
+            "message": "",
+            **contact,
+        }
+        with app.app_context():
+            from screening.db import get_db
+            db = get_db()
+            reference, _ = submissions.submit_request(db, drafts.new_token(), assess(answers or LIKELY),
+                                                      details, due_in_hours)
+            if status != "new":
+                db.execute("UPDATE requests SET status = ? WHERE reference = ?", [status, reference])
+            return next(db.query("SELECT * FROM requests WHERE reference = ?", [reference]))
+
+    return make

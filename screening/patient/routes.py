@@ -1,14 +1,11 @@
 """The patient's path: landing, steps, urgent and age stops, summary, request, confirmation."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import (
     abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for,
 )
 
-from .. import clock, fhir, questionnaire as q
+from .. import fhir, questionnaire as q
 from ..assessment import FLAGS, URGENT_RED_FLAGS, assess
 from ..db import get_db
 from ..extensions import csrf, limiter
@@ -279,26 +276,13 @@ def done():
     reference = session.get("reference")
     if not reference:
         return redirect(url_for("patient.landing"))
-    due_at = submissions.due_at_for(get_db(), reference)
-    due_local = None
-    if due_at:
-        due_local = clock.parse(due_at).astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
     return render_template(
         "patient/done.html", reference=submissions.format_reference(reference),
-        due_local=due_local, sla_hours=current_app.config["CONTACT_SLA_HOURS"],
+        due_at=submissions.due_at_for(get_db(), reference),
+        sla_hours=current_app.config["CONTACT_SLA_HOURS"],
     )
 
 
 @bp.get("/questionnaire.json")
 def questionnaire_json():
     return jsonify(fhir.questionnaire_resource(current_app.config["FHIR_BASE_URL"]))
-
-
-@bp.app_template_filter("tel")
-def tel_href(phone: str) -> str:
-    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
-
-
-@bp.app_template_filter("local_time")
-def local_time(moment: datetime) -> str:
-    return moment.strftime("%A %B %-d at %-I:%M %p").replace("AM", "a.m.").replace("PM", "p.m.")

@@ -1,0 +1,6 @@
+"""Administration: staff accounts and the audit trail. No patient data here."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import routes  # noqa: E402,F401

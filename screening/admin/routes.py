@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import audit
+from ..auth import roles_required
+from ..auth import users as accounts
+from ..db import get_db
+from . import bp
+from .forms import CreateUserForm, ResetPasswordForm
+
+AUDIT_PAGE = 100
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+@roles_required("admin")
+def users():
+    return render_template("admin/users.html", users=accounts.all_users(get_db()),
+                           ROLE_NAMES=accounts.ROLE_NAMES)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def create_user():
+    form = CreateUserForm()
+    db = get_db()
+    if form.validate_on_submit():
+        if accounts.by_username(db, form.username.data):
+            form.username.errors.append("That username is taken")
+        else:
+            with db.atomic():
+                user = accounts.create(db, form.username.data, form.display_name.data.strip(), form.role.data,
+                                       form.password.data)
+                audit.record("user_created", "user", user.id, role=user.role, username=user.username)
+            flash(f"Account “{user.username}” created.")
+            return redirect(url_for("admin.users"), 303)
+    return render_template("admin/user_form.html", form=form)
+
+
+def _user_or_404(user_id: int):
+    return accounts.by_id(get_db(), user_id) or abort(404)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@roles_required("admin")
+def deactivate(user_id: int):
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account. Ask another administrator.")
+        return redirect(url_for("admin.users"), 303)
+    db = get_db()
+    with db.atomic():
+        accounts.deactivate(db, user)
+        audit.record("user_deactivated", "user", user.id, username=user.username)
+    flash(f"“{user.username}” can no longer sign in, and their sessions have ended.")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@roles_required("admin")
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    form = ResetPasswordForm(user=user)
+    if form.validate_on_submit():
+        db = get_db()
+        with db.atomic():
+            accounts.set_password(db, user, form.password.data)
+            audit.record("password_reset", "user", user.id, username=user.username)
+        flash(f"Password changed for “{user.username}”; their sessions have ended.")
+        return redirect(url_for("admin.users"), 303)
+    return render_template("admin/password_form.html", form=form, user=user)
+
+
+@bp.get("/audit")
+@roles_required("admin")
+def audit_trail():
+    args = request.args
+    clauses, params = [], []
+    if args.get("user", "").isdigit():
+        clauses.append("a.user_id = ?")
+        params.append(int(args["user"]))
+    if args.get("action") in audit.ACTIONS:
+        clauses.append("a.action = ?")
+        params.append(args["action"])
+    if args.get("record"):
+        clauses.append("a.object_id = ?")
+        params.append(args["record"].strip().upper().replace("-", "")[:64])
+    for name, op in (("from", ">="), ("to", "<")):
+        try:
+            day = date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            continue
+        clauses.append(f"a.at {op} ?")
+        params.append(day.isoformat() if name == "from" else date.fromordinal(day.toordinal() + 1).isoformat())
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    page = int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
+    db = get_db()
+    rows = list(db.query(
+        f"""SELECT a.*, u.username FROM audit_log a LEFT JOIN users u ON u.id = a.user_id{where}
+            ORDER BY a.id DESC LIMIT ? OFFSET ?""",
+        [*params, AUDIT_PAGE + 1, (page - 1) * AUDIT_PAGE],
+    ))
+    audit.record("view_audit")
+    return render_template(
+        "admin/audit.html", rows=rows[:AUDIT_PAGE], has_more=len(rows) > AUDIT_PAGE, page=page,
+        users=accounts.all_users(db), actions=audit.ACTIONS, args=args,
+    )

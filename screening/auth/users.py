@@ -1,0 +1,251 @@
+"""Staff accounts: password hashing and rules, lockout, and the account commands."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import click
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask.cli import with_appcontext
+from flask_login import UserMixin
+from sqlite_utils import Database
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from .. import clock
+from ..db import get_db
+
+ROLES = ("front_desk", "physician", "admin")
+ROLE_NAMES = {"front_desk": "Front desk", "physician": "Physician", "admin": "Administrator"}
+PASSWORD_MIN, PASSWORD_MAX = 12, 128
+LOCK_AFTER_FAILURES = 10
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCK_FOR = timedelta(minutes=15)
+
+# argon2id, RFC 9106 "low memory" profile: t=3, m=64 MiB, p=4 (above OWASP's t=2, m=19 MiB, p=1).
+hasher = PasswordHasher()
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+# Verifying against this keeps a wrong username as slow as a wrong password.
+_DUMMY_HASH = hasher.hash(secrets.token_hex(16))
+
+
+@dataclass
+class User(UserMixin):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: int
+    session_version: int
+
+    def get_id(self) -> str:
+        # The session version makes old session cookies useless after a bump.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES[self.role]
+
+
+_USER_COLUMNS = "id, username, display_name, role, active, session_version"
+
+
+def _user(row) -> User | None:
+    return User(**row) if row else None
+
+
+def by_id(db: Database, user_id: int) -> User | None:
+    return _user(next(db.query(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", [user_id]), None))
+
+
+def by_username(db: Database, username: str) -> User | None:
+    return _user(next(db.query(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username]), None))
+
+
+def load_from_session(session_id: str) -> User | None:
+    """Flask-Login's user loader: the user, if active and the session version still matches."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    user = by_id(get_db(), user_id)
+    if user is None or not user.is_active or user.session_version != version:
+        return None
+    return user
+
+
+def password_problem(password: str, *context: str) -> str | None:
+    """Why a password is not acceptable, or None when it is."""
+    if len(password) < PASSWORD_MIN:
+        return f"Use at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"Use at most {PASSWORD_MAX} characters"
+    if password.lower() in COMMON_PASSWORDS or zxcvbn(password, user_inputs=[c for c in context if c])["score"] < 3:
+        return "This password is too common or too easy to guess. Try three or four unrelated words"
+    return None
+
+
+def create(db: Database, username: str, display_name: str, role: str, password: str) -> User:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    problem = password_problem(password, username, display_name)
+    if problem:
+        raise ValueError(problem)
+    db.execute(
+        "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        [username, display_name, role, hasher.hash(password), clock.iso(clock.now())],
+    )
+    return by_username(db, username)
+
+
+def set_password(db: Database, user: User, password: str) -> None:
+    problem = password_problem(password, user.username, user.display_name)
+    if problem:
+        raise ValueError(problem)
+    db.execute(
+        "UPDATE users SET password_hash = ?, session_version = session_version + 1,"
+        " failed_logins = 0, locked_until = NULL WHERE id = ?",
+        [hasher.hash(password), user.id],
+    )
+
+
+def deactivate(db: Database, user: User) -> None:
+    db.execute("UPDATE users SET active = 0, session_version = session_version + 1 WHERE id = ?", [user.id])
+
+
+def end_sessions(db: Database, user: User) -> None:
+    db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", [user.id])
+
+
+def authenticate(db: Database, username: str, password: str) -> tuple[User | None, str]:
+    """Check a sign-in. Returns (user, outcome) with outcome "ok", "failed" or "locked".
+
+    A locked account gets the same answer as a wrong password, so the lock
+    tells an attacker nothing.
+    """
+    row = next(db.query("SELECT * FROM users WHERE username = ?", [username]), None)
+    if row is None:
+        _verify(_DUMMY_HASH, password)
+        return None, "failed"
+    user = _user({k: row[k] for k in ("id", "username", "display_name", "role", "active", "session_version")})
+    now = clock.now()
+    if row["locked_until"] and clock.parse(row["locked_until"]) > now:
+        return user, "locked"
+    if not _verify(row["password_hash"], password) or not row["active"]:
+        window_open = row["failed_window_start"] and now - clock.parse(row["failed_window_start"]) < FAILURE_WINDOW
+        failures = row["failed_logins"] + 1 if window_open else 1
+        start = row["failed_window_start"] if window_open else clock.iso(now)
+        locked = clock.iso(now + LOCK_FOR) if failures >= LOCK_AFTER_FAILURES else None
+        db.execute(
+            "UPDATE users SET failed_logins = ?, failed_window_start = ?, locked_until = ? WHERE id = ?",
+            [failures, start, locked, user.id],
+        )
+        return user, "locked" if locked else "failed"
+    if hasher.check_needs_rehash(row["password_hash"]):
+        db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [hasher.hash(password), user.id])
+    db.execute(
+        "UPDATE users SET failed_logins = 0, failed_window_start = NULL, locked_until = NULL,"
+        " last_login_at = ? WHERE id = ?",
+        [clock.iso(now), user.id],
+    )
+    return user, "ok"
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def all_users(db: Database) -> list[dict]:
+    return list(db.query(
+        "SELECT id, username, display_name, role, active, created_at, last_login_at, locked_until"
+        " FROM users ORDER BY active DESC, username"
+    ))
+
+
+# Commands
+
+def _prompt_password(user_label: str) -> str:
+    while True:
+        password = click.prompt(f"Password for {user_label}", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(password, user_label)
+        if not problem:
+            return password
+        click.echo(problem + ".", err=True)
+
+
+def _existing(username: str) -> User:
+    user = by_username(get_db(), username)
+    if user is None:
+        raise click.ClickException(f"No user called {username!r}.")
+    return user
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", "display_name", help="Name shown to colleagues (defaults to the username).")
+@with_appcontext
+def create_user_command(username, role, display_name):
+    """Create a staff account; prompts for the password twice."""
+    db = get_db()
+    if by_username(db, username):
+        raise click.ClickException(f"A user called {username!r} already exists.")
+    user = create(db, username, display_name or username, role, _prompt_password(username))
+    _audit_cli("user_created", user, role=role)
+    click.echo(f"Created {ROLE_NAMES[role].lower()} account {username!r}.")
+
+
+@click.command("set-password")
+@click.argument("username")
+@with_appcontext
+def set_password_command(username):
+    """Set a new password; every session of that user ends."""
+    user = _existing(username)
+    set_password(get_db(), user, _prompt_password(username))
+    _audit_cli("password_reset", user)
+    click.echo(f"Password changed for {username!r}; their sessions have ended.")
+
+
+@click.command("deactivate-user")
+@click.argument("username")
+@with_appcontext
+def deactivate_user_command(username):
+    """Stop an account from signing in; every session of that user ends."""
+    user = _existing(username)
+    deactivate(get_db(), user)
+    _audit_cli("user_deactivated", user)
+    click.echo(f"Deactivated {username!r}.")
+
+
+@click.command("ensure-admin")
+@with_appcontext
+def ensure_admin_command():
+    """When there is no account at all, create `admin` with a random password, printed once."""
+    db = get_db()
+    if db["users"].count:
+        return
+    password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    user = create(db, "admin", "Administrator", "admin", password)
+    _audit_cli("user_created", user, role="admin")
+    click.echo(f"\n  Created the first account. Username: admin  Password: {password}\n"
+               "  It is shown only this once: sign in at /staff/login and keep it safe.\n")
+
+
+def _audit_cli(action: str, user: User, **detail) -> None:
+    from ..audit import record
+
+    record(action, "user", user.id, user=None, via="cli", username=user.username, **detail)
+
+
+def init_app(app) -> None:
+    for command in (create_user_command, set_password_command, deactivate_user_command, ensure_admin_command):
+        app.cli.add_command(command)

@@ -1,0 +1,30 @@
+"""CSV written row by row, safe to open in a spreadsheet."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Iterable, Iterator
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> str:
+    """Text for one cell; a leading formula character is neutralised with a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in _with_header(header, rows):
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+
+
+def _with_header(header, rows):
+    yield header
+    for row in rows:
+        yield [cell(value) for value in row]

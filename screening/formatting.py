@@ -1,0 +1,50 @@
+"""Template filters: times in the clinic's time zone, phone links."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from flask import Flask, current_app
+
+from . import clock
+
+
+def local(moment: datetime | str) -> datetime:
+    if isinstance(moment, str):
+        moment = clock.parse(moment)
+    return moment.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
+
+
+def _ampm(text: str) -> str:
+    return text.replace("AM", "a.m.").replace("PM", "p.m.")
+
+
+def patient_time(moment: datetime | str) -> str:
+    """'Friday November 27 at 9:14 a.m.', for patients."""
+    return _ampm(local(moment).strftime("%A %B %-d at %-I:%M %p"))
+
+
+def staff_time(moment: datetime | str) -> str:
+    """'Nov 27, 9:14 a.m.', compact for tables."""
+    return _ampm(local(moment).strftime("%b %-d, %-I:%M %p"))
+
+
+def tel_href(phone: str) -> str:
+    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
+def phone_display(e164: str) -> str:
+    """A stored E.164 number the way people in the clinic's region write it."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = phonenumbers.region_code_for_number(number) == current_app.config["PHONE_REGION"]
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(phone_display, "phone")
+    app.add_template_filter(patient_time, "local_time")
+    app.add_template_filter(staff_time, "staff_time")
+    app.add_template_filter(tel_href, "tel")

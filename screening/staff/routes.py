@@ -1,0 +1,182 @@
+"""Front desk: the queue in due order, a request's page, its status, contact attempts and notes."""
+from __future__ import annotations
+
+from contextlib import closing
+from datetime import date
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from .. import audit, clock, csv_export
+from ..assessment import CRITERIA, FLAGS, OUTCOME_LABELS, OUTCOMES
+from ..auth import roles_required
+from ..db import connect, get_db
+from ..patient.submissions import format_reference
+from . import bp, queue
+from .forms import AttemptForm, NoteForm, SearchForm, StatusForm
+
+SEARCH_KEY = "queue_search"  # kept in the session: names and phone numbers stay out of URLs and logs
+CLINICAL = ("front_desk", "physician")
+EXPORT_HEADER = ["reference", "name", "phone", "email", "location", "outcome", "flags", "status",
+                 "submitted", "due"]
+
+
+def _filters() -> queue.Filters:
+    args = request.args
+    status = args.get("status", "open")
+    page = args.get("page", "1")
+    return queue.Filters(
+        status=status if status in ("open", "all", *queue.STATUSES) else "open",
+        outcome=args.get("outcome", "") if args.get("outcome") in OUTCOMES else "",
+        flag=args.get("flag", "") if args.get("flag") in FLAGS else "",
+        location=args.get("location", "")[:100],
+        search=session.get(SEARCH_KEY, ""),
+        page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+    )
+
+
+def _filter_args(filters: queue.Filters, **changes) -> dict:
+    """The filters as URL parameters (codes only, never search text)."""
+    values = {"status": filters.status, "outcome": filters.outcome, "flag": filters.flag,
+              "location": filters.location, "page": filters.page, **changes}
+    return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)
+            and not (k == "status" and v == "open")}
+
+
+@bp.get("/", endpoint="queue")
+@roles_required(*CLINICAL)
+def queue_page():
+    db = get_db()
+    filters = _filters()
+    rows, total = queue.page_of_requests(db, filters)
+    audit.record("view_queue", page=filters.page, shown=len(rows))
+    now = clock.now()
+    for row in rows:
+        row["due_text"], row["overdue"] = queue.due_text(row, now)
+    pages = max(1, -(-total // queue.PER_PAGE))
+    return render_template(
+        "staff/queue.html", rows=rows, total=total, filters=filters, pages=pages,
+        counts=queue.counts_by_status(db), locations=queue.locations(db),
+        search_form=SearchForm(q=filters.search), filter_args=lambda **c: _filter_args(filters, **c),
+        STATUS_NAMES=queue.STATUS_NAMES, OUTCOME_LABELS=OUTCOME_LABELS, FLAGS=FLAGS,
+        format_reference=format_reference,
+    )
+
+
+
+@bp.post("/search")
+@roles_required(*CLINICAL)
+def search():
+    form = SearchForm()
+    if form.validate_on_submit():
+        text = (form.q.data or "").strip()
+        if text and request.form.get("action") != "clear":
+            session[SEARCH_KEY] = text
+        else:
+            session.pop(SEARCH_KEY, None)
+    keep = {k: v for k, v in request.form.items() if k in ("status", "outcome", "flag", "location") and v}
+    return redirect(url_for("staff.queue", **keep), 303)
+
+
+@bp.get("/export.csv")
+@roles_required(*CLINICAL)
+def export():
+    filters = _filters()
+    audit.record("export_queue", status=filters.status, outcome=filters.outcome, flag=filters.flag,
+                 location=filters.location, searched=bool(filters.search))
+    path = current_app.config["DATABASE"]
+
+    def rows():
+        # Its own connection: the request's one is closed before the last row is sent.
+        with closing(connect(path)) as db:
+            for r in queue.iter_requests(db, filters):
+                yield [format_reference(r["reference"]), r["full_name"], r["phone"], r["email"], r["location"],
+                       r["outcome"], ";".join(r["flags"]), r["status"], r["created_at"], r["due_at"]]
+
+    filename = f"requests-{clock.now().date().isoformat()}.csv"
+    return Response(
+        csv_export.stream(EXPORT_HEADER, rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+def _load(reference: str) -> dict:
+    request_row = queue.get_request(get_db(), reference)
+    if request_row is None:
+        abort(404)
+    return request_row
+
+
+def _age(born: str) -> int:
+    birth, today = date.fromisoformat(born), clock.now().date()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _render_request(row: dict, status_form=None, attempt_form=None, note_form=None, code=200):
+    allowed = queue.TRANSITIONS[row["status"]]
+    due_text, overdue = queue.due_text(row, clock.now())
+    return render_template(
+        "staff/request.html", r=row, age=_age(row["date_of_birth"]),
+        events=queue.events(get_db(), row["id"]),
+        status_form=status_form or StatusForm(allowed=allowed),
+        attempt_form=attempt_form or AttemptForm(),
+        note_form=note_form or NoteForm(),
+        due_text=due_text, overdue=overdue, reference=format_reference(row["reference"]),
+        CRITERIA=CRITERIA, FLAGS=FLAGS, OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
+        METHODS=queue.METHODS, RESULTS=queue.RESULTS,
+    ), code
+
+
+@bp.get("/requests/<reference>")
+@roles_required(*CLINICAL)
+def request_page(reference: str):
+    row = _load(reference)
+    audit.record("view_request", "request", row["reference"])
+    return _render_request(row)
+
+
+@bp.post("/requests/<reference>/status")
+@roles_required(*CLINICAL)
+def change_status(reference: str):
+    row = _load(reference)
+    form = StatusForm(allowed=queue.TRANSITIONS[row["status"]])
+    if not form.validate():
+        return _render_request(row, status_form=form)
+    db = get_db()
+    with db.atomic():
+        queue.change_status(db, row, current_user.id, form.status.data, form.note.data or "")
+        audit.record("status_change", "request", row["reference"], old=row["status"], new=form.status.data)
+    flash(f"Status changed to “{queue.STATUS_NAMES[form.status.data]}”.")
+    return redirect(url_for("staff.request_page", reference=row["reference"]), 303)
+
+
+@bp.post("/requests/<reference>/attempts")
+@roles_required(*CLINICAL)
+def add_attempt(reference: str):
+    row = _load(reference)
+    form = AttemptForm()
+    if not form.validate():
+        return _render_request(row, attempt_form=form)
+    db = get_db()
+    with db.atomic():
+        queue.add_attempt(db, row, current_user.id, form.method.data, form.result.data, form.note.data or "")
+        audit.record("contact_attempt", "request", row["reference"], method=form.method.data,
+                     result=form.result.data)
+    flash("Contact attempt recorded.")
+    return redirect(url_for("staff.request_page", reference=row["reference"]), 303)
+
+
+@bp.post("/requests/<reference>/notes")
+@roles_required(*CLINICAL)
+def add_note(reference: str):
+    row = _load(reference)
+    form = NoteForm()
+    if not form.validate():
+        return _render_request(row, note_form=form)
+    db = get_db()
+    with db.atomic():
+        queue.add_note(db, row, current_user.id, form.note.data.strip())
+        audit.record("note_added", "request", row["reference"])
+    flash("Note added.")
+    return redirect(url_for("staff.request_page", reference=row["reference"]), 303)

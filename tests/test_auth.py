@@ -1,0 +1,286 @@
+"""Staff sign-in, sessions, lockout, passwords and deny-by-default access."""
+import re
+from datetime import timedelta
+
+import pytest
+
+from screening import clock
+from screening.auth import is_public
+from screening.auth import users as accounts
+from screening.db import connect
+
+from .conftest import PASSWORDS, USERNAMES, AuthActions
+
+P = pytest.param
+
+
+def audit_actions(app):
+    db = connect(app.config["DATABASE"])
+    return [r["action"] for r in db.query("SELECT action FROM audit_log ORDER BY id")]
+
+
+def move_clock(monkeypatch, **delta):
+    moved = clock.now() + timedelta(**delta)
+    monkeypatch.setattr(clock, "now", lambda: moved)
+
+
+# Deny by default
+
+def _urls(app, reference):
+    """(endpoint, method, url) for every rule of the app, with sample arguments."""
+    samples = {"reference": reference, "user_id": 1, "step_id": "about", "filename": "css/main.css"}
+    for rule in app.url_map.iter_rules():
+        method = "GET" if "GET" in rule.methods else "POST"
+        url = rule.rule
+        for argument in rule.arguments:
+            url = re.sub(rf"<(?:\w+:)?{argument}>", str(samples[argument]), url)
+        yield rule.endpoint, method, url
+
+
+def test_every_private_endpoint_sends_anonymous_visitors_to_sign_in(app, client, make_request):
+    reference = make_request()["reference"]
+    private = [(e, m, u) for e, m, u in _urls(app, reference) if not is_public(e)]
+    assert len(private) >= 10
+    for endpoint, method, url in private:
+        response = client.open(url, method=method)
+        assert response.status_code == 302, endpoint
+        assert response.headers["Location"].startswith("/staff/login"), endpoint
+
+
+def test_every_private_endpoint_declares_its_roles_and_refuses_the_others(app, make_request, staff):
+    reference = make_request()["reference"]
+    checked = 0
+    for role in PASSWORDS:
+        client = app.test_client()
+        AuthActions(client).login(role)
+        for endpoint, method, url in _urls(app, reference):
+            if is_public(endpoint):
+                continue
+            allowed = getattr(app.view_functions[endpoint], "allowed_roles", None)
+            assert allowed, f"{endpoint} declares no roles"
+            if role not in allowed:
+                assert client.open(url, method=method).status_code == 403, (role, endpoint)
+                checked += 1
+    assert checked >= 8
+    assert "access_denied" in audit_actions(app)
+
+
+def test_forbidden_page_is_friendly(auth, client, make_request):
+    auth.login("admin")
+    response = client.get(f"/staff/requests/{make_request()['reference']}")
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.get_data(as_text=True)
+
+
+def test_public_pages_stay_public(client):
+    for url in ("/", "/about-the-procedure", "/questionnaire.json", "/staff/login", "/healthz",
+                "/static/css/main.css"):
+        assert client.get(url).status_code == 200, url
+
+
+# Signing in and out
+
+@pytest.mark.parametrize("role, home", [
+    P("front_desk", "/staff/", id="front-desk"),
+    P("physician", "/staff/", id="physician"),
+    P("admin", "/admin/users", id="admin"),
+])
+def test_sign_in_goes_home_by_role(auth, app, role, home):
+    response = auth.login(role)
+    assert response.status_code == 303 and response.headers["Location"] == home
+    assert audit_actions(app)[-1] == "login_ok"
+
+
+def test_sign_in_returns_to_the_page_asked_for_but_never_elsewhere(auth, client):
+    client.get("/staff/login")
+    html = client.get("/staff/login?next=/staff/export.csv").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    response = client.post("/staff/login?next=/staff/export.csv", data={
+        "csrf_token": token, "username": "frida", "password": PASSWORDS["front_desk"]})
+    assert response.headers["Location"] == "/staff/export.csv"
+    auth.logout()
+    response = client.post("/staff/login?next=//evil.example/staff/", data={
+        "csrf_token": auth.token("/staff/login"), "username": "frida", "password": PASSWORDS["front_desk"]})
+    assert response.headers["Location"] == "/staff/"
+
+
+@pytest.mark.parametrize("username, password", [
+    P("frida", "wrong-password-here", id="wrong-password"),
+    P("nobody", "whatever-password", id="unknown-user"),
+    P("FRIDA", "wrong-password-here", id="case-insensitive-name"),
+])
+def test_failed_sign_in_says_the_same_thing(auth, app, client, username, password):
+    response = auth.login(username=username, password=password)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "That username and password do not match" in html
+    assert password not in html
+    assert audit_actions(app)[-1] == "login_failed"
+
+
+def test_session_is_cleared_at_sign_in(auth, client):
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    auth.login()
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_sign_out_is_post_only_and_ends_the_session(auth, client, app):
+    auth.login()
+    assert client.get("/staff/logout").status_code == 405
+    auth.logout()
+    assert client.get("/staff/").headers["Location"].startswith("/staff/login")
+    assert "logout" in audit_actions(app)
+
+
+def test_copied_cookie_stops_working_after_sign_out(auth, app, client):
+    auth.login()
+    stolen = client.get_cookie("session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/staff/").headers["Location"].startswith("/staff/login")
+
+
+@pytest.mark.parametrize("action", ["deactivate", "password"])
+def test_copied_cookie_stops_working_after_deactivation_or_password_change(auth, app, client, staff, action):
+    auth.login()
+    cookie = client.get_cookie("session").value
+    with app.app_context():
+        from screening.db import get_db
+        if action == "deactivate":
+            accounts.deactivate(get_db(), staff["front_desk"])
+        else:
+            accounts.set_password(get_db(), staff["front_desk"], "fresh-meadow-anchor-88")
+    replay = app.test_client()
+    replay.set_cookie("session", cookie)
+    assert replay.get("/staff/").headers["Location"].startswith("/staff/login")
+
+
+def test_deactivated_user_cannot_sign_in(auth, app, staff):
+    with app.app_context():
+        from screening.db import get_db
+        accounts.deactivate(get_db(), staff["front_desk"])
+    assert "do not match" in auth.login().get_data(as_text=True)
+
+
+# Lockout and timeouts
+
+def test_ten_failures_lock_the_account_for_fifteen_minutes(auth, app, monkeypatch):
+    for _ in range(10):
+        auth.login(password="not-the-password")
+    response = auth.login()  # the right password, but locked
+    assert "That username and password do not match" in response.get_data(as_text=True)
+    assert audit_actions(app)[-2:] == ["login_locked", "login_locked"]
+    move_clock(monkeypatch, minutes=16)
+    assert auth.login().headers["Location"] == "/staff/"
+
+
+def test_failures_spread_over_time_do_not_lock(auth, monkeypatch):
+    for _ in range(9):
+        auth.login(password="not-the-password")
+    move_clock(monkeypatch, minutes=16)
+    auth.login(password="not-the-password")
+    assert auth.login().headers["Location"] == "/staff/"
+
+
+def test_idle_timeout(auth, app, client, monkeypatch):
+    auth.login()
+    start = clock.now()
+    at = lambda minutes: monkeypatch.setattr(clock, "now", lambda: start + timedelta(minutes=minutes))  # noqa: E731
+    at(14)
+    assert client.get("/staff/").status_code == 200  # activity keeps the session alive
+    at(28)  # 14 idle minutes since
+    assert client.get("/staff/").status_code == 200
+    at(44)  # 16 idle minutes
+    response = client.get("/staff/")
+    assert response.headers["Location"].startswith("/staff/login")
+    assert "timeout" in audit_actions(app)
+    assert "inactivity" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_absolute_limit_of_twelve_hours(auth, client, monkeypatch):
+    auth.login()
+    start = clock.now()
+    for minutes in range(10, 12 * 60, 10):
+        monkeypatch.setattr(clock, "now", lambda m=minutes: start + timedelta(minutes=m))
+        assert client.get("/staff/").status_code == 200
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(hours=12, minutes=5))
+    assert client.get("/staff/").headers["Location"].startswith("/staff/login")
+
+
+def test_sign_in_is_rate_limited_per_address(app, staff):
+    from screening.extensions import limiter
+
+    app.config["RATELIMIT_ENABLED"] = True
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    limiter.init_app(app)
+    limiter.reset()
+    client = app.test_client()
+    auth = AuthActions(client)
+    statuses = [auth.login(password="nope-nope-nope").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limiter.reset()
+
+
+# Passwords
+
+@pytest.mark.parametrize("password, problem", [
+    P("short", "at least 12", id="too-short"),
+    P("x" * 129, "at most 128", id="too-long"),
+    P("passwordpassword", "too common", id="common"),
+    P("123qweasdzxc", "too common", id="in-the-list"),
+    P("frida-frida-frida", "too common", id="username-repeated"),
+    P("aaaaaaaaaaaaaaaa", "too common", id="one-character"),
+    P("amber-kettle-violin-42", None, id="good"),
+])
+def test_password_rules(password, problem):
+    found = accounts.password_problem(password, "frida", "Frida Kahlo")
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_password_hash_is_argon2id_with_strong_parameters(app, staff):
+    row = next(connect(app.config["DATABASE"]).query("SELECT password_hash FROM users WHERE username = 'frida'"))
+    match = re.match(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$", row["password_hash"])
+    assert match, row["password_hash"][:20]
+    memory, time_cost, parallelism = map(int, match.groups())
+    assert memory >= 19456 and time_cost >= 2 and parallelism >= 1
+    assert PASSWORDS["front_desk"] not in row["password_hash"]
+
+
+# Commands
+
+def test_create_user_command_prompts_twice(runner, app):
+    result = runner.invoke(args=["create-user", "nina", "--role", "physician", "--name", "Dr Nina"],
+                           input="calm-orchid-saddle-31\ncalm-orchid-saddle-31\n")
+    assert result.exit_code == 0, result.output
+    assert "calm-orchid" not in result.output  # hidden input
+    user = accounts.by_username(connect(app.config["DATABASE"]), "nina")
+    assert user.role == "physician" and user.display_name == "Dr Nina"
+    assert "user_created" in audit_actions(app)
+
+
+def test_create_user_command_refuses_a_weak_password_and_asks_again(runner, app):
+    result = runner.invoke(args=["create-user", "nina", "--role", "front_desk"],
+                           input="password\npassword\ncalm-orchid-saddle-31\ncalm-orchid-saddle-31\n")
+    assert result.exit_code == 0
+    assert "at least 12" in result.output
+
+
+def test_set_password_and_deactivate_commands(runner, auth, app):
+    result = runner.invoke(args=["set-password", "frida"], input="river-copper-meadow-55\nriver-copper-meadow-55\n")
+    assert result.exit_code == 0, result.output
+    assert auth.login(password="river-copper-meadow-55").headers["Location"] == "/staff/"
+    assert runner.invoke(args=["deactivate-user", "frida"]).exit_code == 0
+    assert AuthActions(app.test_client()).login(password="river-copper-meadow-55").status_code == 200
+    assert runner.invoke(args=["deactivate-user", "nobody"]).exit_code != 0
+
+
+def test_ensure_admin_creates_the_first_account_once(runner, app):
+    result = runner.invoke(args=["ensure-admin"])
+    password = re.search(r"Password: (\S+)", result.output).group(1)
+    assert AuthActions(app.test_client()).login(username="admin", password=password).headers["Location"] == "/admin/users"
+    again = runner.invoke(args=["ensure-admin"])
+    assert again.exit_code == 0 and "Password" not in again.output
+    assert USERNAMES  # accounts fixture names unchanged

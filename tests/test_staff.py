@@ -1,0 +1,322 @@
+"""The front-desk queue, request handling, the CSV export and the audit trail."""
+import csv
+import io
+import re
+import sqlite3
+
+import pytest
+
+from screening.db import connect
+from screening.patient.submissions import format_reference
+
+from .answers import LIKELY, POSSIBLE, UNLIKELY, URGENT, likely
+from .conftest import csrf_token
+
+P = pytest.param
+
+
+def references_in(html):
+    return [m.replace("-", "") for m in re.findall(r'href="/staff/requests/([0-9A-Z]{8})"', html)]
+
+
+def audit_rows(app, action=None):
+    db = connect(app.config["DATABASE"])
+    sql = "SELECT * FROM audit_log" + (" WHERE action = ?" if action else "") + " ORDER BY id"
+    return list(db.query(sql, [action] if action else []))
+
+
+def post_form(client, page_url, action_url, data):
+    token = csrf_token(client.get(page_url).get_data(as_text=True))
+    return client.post(action_url, data={"csrf_token": token, **data})
+
+
+# The queue
+
+def test_queue_order_urgent_then_overdue_then_soonest_due(auth, client, make_request):
+    later = make_request(due_in_hours=20)["reference"]
+    contacted = make_request(status="contacted", due_in_hours=-50)["reference"]
+    overdue = make_request(due_in_hours=-2)["reference"]
+    soon = make_request(due_in_hours=3)["reference"]
+    urgent = make_request(URGENT, due_in_hours=23)["reference"]
+    auth.login()
+    html = client.get("/staff/").get_data(as_text=True)
+    assert references_in(html) == [urgent, overdue, soon, later, contacted]
+    assert "overdue by 2 h" in html and "due in 2 h" in html or "due in 3 h" in html
+    assert "Urgent" in html
+
+
+def test_closed_requests_hidden_unless_asked(auth, client, make_request):
+    open_ref = make_request()["reference"]
+    closed = make_request(status="closed")["reference"]
+    declined = make_request(status="declined")["reference"]
+    auth.login()
+    assert references_in(client.get("/staff/").get_data(as_text=True)) == [open_ref]
+    assert references_in(client.get("/staff/?status=closed").get_data(as_text=True)) == [closed]
+    assert set(references_in(client.get("/staff/?status=all").get_data(as_text=True))) == {open_ref, closed, declined}
+
+
+@pytest.mark.parametrize("query, expected", [
+    P("status=contacted", {"contacted"}, id="status"),
+    P("outcome=possible", {"possible"}, id="outcome"),
+    P("outcome=unlikely", {"unlikely"}, id="outcome-unlikely"),
+    P("flag=bleeding_risk", {"possible"}, id="flag"),
+    P("flag=urgent_red_flag", {"urgent"}, id="flag-urgent"),
+    P("location=Northside", {"northside"}, id="location"),
+    P("status=all&outcome=nonsense", {"likely", "possible", "unlikely", "urgent", "contacted", "northside"},
+      id="unknown-filter-ignored"),
+])
+def test_queue_filters(auth, client, make_request, query, expected):
+    made = {
+        "likely": make_request(LIKELY),
+        "possible": make_request(POSSIBLE),
+        "unlikely": make_request(UNLIKELY),
+        "urgent": make_request(URGENT),
+        "contacted": make_request(LIKELY, status="contacted"),
+        "northside": make_request(LIKELY, location="Northside"),
+    }
+    auth.login()
+    shown = set(references_in(client.get(f"/staff/?{query}").get_data(as_text=True)))
+    assert shown == {made[name]["reference"] for name in expected}
+
+
+@pytest.mark.parametrize("term", [
+    P("Quartz", id="name-part"),
+    P("zelda quartz", id="name-any-case"),
+    P("(202) 555-0777", id="phone-as-typed"),
+    P("zq@example", id="email"),
+    P(None, id="reference-with-hyphen"),
+])
+def test_search_finds_one_request_and_keeps_the_term_out_of_urls(auth, client, make_request, term):
+    wanted = make_request(name="Zelda Quartz", phone="+12025550777", email="zq@example.org")
+    make_request(name="Other Person")
+    term = term or format_reference(wanted["reference"])
+    auth.login()
+    response = post_form(client, "/staff/", "/staff/search", {"q": term, "action": "search"})
+    assert response.status_code == 303
+    assert term not in response.headers["Location"] and "Zelda" not in response.headers["Location"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert references_in(html) == [wanted["reference"]]
+    response = post_form(client, "/staff/", "/staff/search", {"q": "", "action": "clear"})
+    assert len(references_in(client.get("/staff/").get_data(as_text=True))) == 2
+
+
+def test_search_text_with_sql_wildcards_is_literal(auth, client, make_request):
+    make_request(name="Percy Percent")
+    auth.login()
+    post_form(client, "/staff/", "/staff/search", {"q": "%", "action": "search"})
+    assert references_in(client.get("/staff/").get_data(as_text=True)) == []
+
+
+def test_counts_per_status(auth, client, make_request):
+    for status in ("new", "new", "contacted", "closed"):
+        make_request(status=status)
+    auth.login()
+    html = client.get("/staff/").get_data(as_text=True)
+    assert re.search(r'New <span class="count">2</span>', html)
+    assert re.search(r'Contacted <span class="count">1</span>', html)
+    assert re.search(r'Closed <span class="count">1</span>', html)
+    assert re.search(r'Open <span class="count">3</span>', html)
+
+
+def test_pagination(auth, app, client, make_request):
+    db = connect(app.config["DATABASE"])
+    first = make_request(due_in_hours=1)
+    screening_id = first["screening_id"]
+    # 119 more requests, fast: copies of the first with their own screening rows
+    for n in range(119):
+        db.execute("INSERT INTO screenings (submission_key, created_at, updated_at, questionnaire_version,"
+                   " rules_version, answers, outcome, flags, criteria, peg_score)"
+                   " SELECT ?, created_at, updated_at, questionnaire_version, rules_version, answers, outcome,"
+                   " flags, criteria, peg_score FROM screenings WHERE id = ?", [f"k{n}", screening_id])
+        db.execute("INSERT INTO requests (reference, screening_id, full_name, phone, date_of_birth,"
+                   " preferred_contact, best_time, location, patient_status, urgent, created_at, due_at)"
+                   " SELECT ?, last_insert_rowid(), full_name, phone, date_of_birth, preferred_contact, best_time,"
+                   " location, patient_status, urgent, created_at,"
+                   " strftime('%Y-%m-%dT%H:%M:%S+00:00', due_at, ?) FROM requests WHERE id = ?",
+                   [f"P{n:07d}", f"+{n + 1} minutes", first["id"]])
+    auth.login()
+    page1 = client.get("/staff/").get_data(as_text=True)
+    page3 = client.get("/staff/?page=3").get_data(as_text=True)
+    assert len(references_in(page1)) == 50 and references_in(page1)[0] == first["reference"]
+    assert len(references_in(page3)) == 20
+    assert "Page 1 of 3" in page1 and 'href="/staff/?page=2"' in page1
+    assert "120 requests" in page1
+    assert client.get("/staff/?page=abc").status_code == 200
+
+
+# The request page
+
+def test_request_page_shows_what_a_scheduler_needs_and_no_clinical_answers(auth, app, client, make_request):
+    row = make_request(likely(blood_thinners=["warfarin"], allergies=["contrast"]), name="Zelda Quartz",
+                       message="Afternoons are best.")
+    auth.login()
+    html = client.get(f"/staff/requests/{row['reference']}").get_data(as_text=True)
+    for shown in ("Zelda Quartz", "+12025550", "Afternoons are best.", "Possibly a fit",
+                  "Bleeding risk", "Allergy: contrast medium", "Pain for 3 months or more", "age "):
+        assert shown in html, shown
+    for hidden in ("Warfarin", "Coumadin", "On average, how bad was your pain", "7 out of 10",
+                   "How long have you had this pain"):
+        assert hidden not in html, hidden
+    assert audit_rows(app, "view_request")[-1]["object_id"] == row["reference"]
+
+
+def test_unknown_reference_is_404(auth, client):
+    auth.login()
+    assert client.get("/staff/requests/ZZZZZZZZ").status_code == 404
+
+
+def test_status_change_attempt_and_note_with_author(auth, app, client, make_request):
+    row = make_request()
+    page = f"/staff/requests/{row['reference']}"
+    auth.login()
+    assert post_form(client, page, page + "/attempts", {"method": "phone", "result": "no_answer"}).status_code == 303
+    post_form(client, page, page + "/attempts", {"method": "phone", "result": "voicemail", "note": "Left number"})
+    post_form(client, page, page + "/status", {"status": "unable_to_reach"})
+    post_form(client, page, page + "/notes", {"note": "Try again after 5pm"})
+    response = post_form(client, page, page + "/status", {"status": "contacted", "note": "Booked a call back"})
+    assert response.headers["Location"] == page
+
+    db = connect(app.config["DATABASE"])
+    stored = next(db.query("SELECT status, attempts, last_attempt_at FROM requests WHERE id = ?", [row["id"]]))
+    assert stored["status"] == "contacted" and stored["attempts"] == 2 and stored["last_attempt_at"]
+    events = list(db.query("SELECT kind, status, method, result, note, user_id FROM request_events ORDER BY id"))
+    assert [e["kind"] for e in events] == ["attempt", "attempt", "status", "note", "status"]
+    assert {e["user_id"] for e in events} == {1}  # frida, the front desk account
+    html = client.get(page).get_data(as_text=True)
+    assert "Test front_desk" in html and "Left number" in html and "Try again after 5pm" in html
+    assert "Phone call, left a voicemail" in html
+    assert [r["action"] for r in audit_rows(app)] == [
+        "login_ok", "view_request", "contact_attempt", "view_request", "contact_attempt",
+        "view_request", "status_change", "view_request", "note_added", "view_request", "status_change",
+        "view_request"]
+    change = audit_rows(app, "status_change")[-1]
+    assert change["object_id"] == row["reference"] and '"new": "contacted"' in change["detail"]
+
+
+def test_unable_to_reach_shows_attempts_in_the_queue(auth, client, make_request):
+    row = make_request()
+    page = f"/staff/requests/{row['reference']}"
+    auth.login()
+    for _ in range(3):
+        post_form(client, page, page + "/attempts", {"method": "phone", "result": "no_answer"})
+    post_form(client, page, page + "/status", {"status": "unable_to_reach"})
+    assert "Unable to reach (3 attempts)" in client.get("/staff/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path, data, message", [
+    P("/status", {"status": "new"}, "Choose one of the answers shown", id="not-allowed-transition"),
+    P("/status", {}, "Choose the new status", id="no-status"),
+    P("/attempts", {"method": "pigeon", "result": "reached"}, "Choose one of the answers shown", id="bad-method"),
+    P("/attempts", {"method": "phone"}, "Choose what happened", id="no-result"),
+    P("/notes", {"note": "  "}, "Write the note first", id="empty-note"),
+    P("/notes", {"note": "x" * 2001}, "2000", id="long-note"),
+])
+def test_bad_actions_show_errors_and_change_nothing(auth, app, client, make_request, path, data, message):
+    row = make_request()
+    page = f"/staff/requests/{row['reference']}"
+    auth.login()
+    response = post_form(client, page, page + path, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" in html
+    assert message in html
+    db = connect(app.config["DATABASE"])
+    assert db["request_events"].count == 0
+    assert next(db.query("SELECT status FROM requests"))["status"] == "new"
+
+
+def test_closed_request_cannot_jump_to_scheduled(auth, client, make_request):
+    row = make_request(status="closed")
+    page = f"/staff/requests/{row['reference']}"
+    auth.login()
+    assert "There is a problem" in post_form(client, page, page + "/status", {"status": "scheduled"}).get_data(as_text=True)
+
+
+def test_physician_can_work_the_queue_too(auth, client, make_request):
+    row = make_request()
+    auth.login("physician")
+    assert row["reference"] in "".join(references_in(client.get("/staff/").get_data(as_text=True)))
+
+
+def test_admin_sees_no_patient_data(auth, app, client, make_request):
+    row = make_request(name="Zelda Quartz")
+    auth.login("admin")
+    for url in ("/staff/", f"/staff/requests/{row['reference']}", "/staff/export.csv"):
+        response = client.get(url)
+        assert response.status_code == 403 and "Zelda" not in response.get_data(as_text=True)
+    for url in ("/admin/users", "/admin/audit"):
+        assert "Zelda" not in client.get(url).get_data(as_text=True)
+    assert len(audit_rows(app, "access_denied")) == 3
+
+
+# CSV export
+
+def test_csv_export_streams_the_filtered_queue_with_formulas_escaped(auth, app, client, make_request):
+    wanted = make_request(POSSIBLE, name="=HYPERLINK(\"http://evil\")", email="@evil.example",
+                          location="Northside")
+    make_request(LIKELY, location="Main office")
+    auth.login()
+    response = client.get("/staff/export.csv?location=Northside")
+    assert response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["reference", "name", "phone", "email", "location", "outcome", "flags", "status",
+                       "submitted", "due"]
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1]))
+    assert row["reference"] == format_reference(wanted["reference"])
+    assert row["name"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["email"] == "'@evil.example"
+    assert row["phone"] == "'" + wanted["phone"]  # "+..." would be read as a formula
+    assert row["outcome"] == "possible" and row["flags"] == "bleeding_risk" and row["status"] == "new"
+    assert row["due"] == wanted["due_at"]
+    export = audit_rows(app, "export_queue")[-1]
+    assert '"location": "Northside"' in export["detail"]
+
+
+@pytest.mark.parametrize("value, written", [
+    P("=1+1", "'=1+1"), P("+1", "'+1"), P("-1", "'-1"), P("@SUM(A1)", "'@SUM(A1)"),
+    P("\tx", "'\tx"), P("plain", "plain"), P(None, ""), P(3, "3"),
+])
+def test_formula_cells_are_neutralised(value, written):
+    from screening.csv_export import cell
+
+    assert cell(value) == written
+
+
+# Audit trail
+
+def test_audit_log_is_append_only(app, auth, client):
+    auth.login()
+    db = connect(app.config["DATABASE"])
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE audit_log SET action = 'nothing'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM audit_log")
+    assert db["audit_log"].count >= 1
+
+
+def test_request_events_are_append_only(app, auth, client, make_request):
+    row = make_request()
+    page = f"/staff/requests/{row['reference']}"
+    auth.login()
+    post_form(client, page, page + "/notes", {"note": "hello"})
+    db = connect(app.config["DATABASE"])
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE request_events SET note = 'rewritten'")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("DELETE FROM request_events")
+
+
+def test_audit_rows_name_who_what_which_when_and_where_but_no_health_data(app, auth, client, make_request):
+    row = make_request(likely(blood_thinners=["warfarin"]), name="Zelda Quartz")
+    page = f"/staff/requests/{row['reference']}"
+    auth.login()
+    post_form(client, page, page + "/notes", {"note": "Patient mentioned warfarin"})
+    rows = audit_rows(app)
+    view = [r for r in rows if r["action"] == "view_request"][0]
+    assert view["user_id"] == 1 and view["role"] == "front_desk"
+    assert view["object_type"] == "request" and view["object_id"] == row["reference"]
+    assert view["at"].endswith("+00:00") and view["address"] == "127.0.0.1"
+    dump = repr(rows).lower()
+    assert "warfarin" not in dump and "zelda" not in dump
