@@ -56,7 +56,9 @@ def queue_page():
     pages = max(1, -(-total // queue.PER_PAGE))
     return render_template(
         "staff/queue.html", rows=rows, total=total, filters=filters, pages=pages,
-        counts=queue.counts_by_status(db), locations=queue.locations(db),
+        counts=queue.counts_by_status(db),
+        flag_options=[(code, flag.clinical_text) for code, flag in FLAGS.items()],
+        location_options=[(name, name) for name in queue.locations(db)],
         search_form=SearchForm(q=filters.search), filter_args=lambda **c: _filter_args(filters, **c),
         STATUS_NAMES=queue.STATUS_NAMES, OUTCOME_LABELS=OUTCOME_LABELS, FLAGS=FLAGS,
         format_reference=format_reference,
@@ -136,47 +138,50 @@ def request_page(reference: str):
     return _render_request(row)
 
 
+def _act(reference: str, form_name: str, make_form, apply):
+    """Validate one of the request page's forms, apply it and audit it in one transaction.
+
+    `apply(db, row, form)` returns (audit action, audit detail, message for the user).
+    """
+    row = _load(reference)
+    form = make_form(row)
+    if not form.validate():
+        return _render_request(row, **{form_name: form})
+    db = get_db()
+    with db.atomic():
+        action, detail, message = apply(db, row, form)
+        audit.record(action, "request", row["reference"], **detail)
+    flash(message)
+    return redirect(url_for("staff.request_page", reference=row["reference"]), 303)
+
+
 @bp.post("/requests/<reference>/status")
 @roles_required(*CLINICAL)
 def change_status(reference: str):
-    row = _load(reference)
-    form = StatusForm(allowed=queue.TRANSITIONS[row["status"]])
-    if not form.validate():
-        return _render_request(row, status_form=form)
-    db = get_db()
-    with db.atomic():
+    def apply(db, row, form):
         queue.change_status(db, row, current_user.id, form.status.data, form.note.data or "")
-        audit.record("status_change", "request", row["reference"], old=row["status"], new=form.status.data)
-    flash(f"Status changed to “{queue.STATUS_NAMES[form.status.data]}”.")
-    return redirect(url_for("staff.request_page", reference=row["reference"]), 303)
+        return ("status_change", {"old": row["status"], "new": form.status.data},
+                f"Status changed to “{queue.STATUS_NAMES[form.status.data]}”.")
+
+    return _act(reference, "status_form", lambda row: StatusForm(allowed=queue.TRANSITIONS[row["status"]]), apply)
 
 
 @bp.post("/requests/<reference>/attempts")
 @roles_required(*CLINICAL)
 def add_attempt(reference: str):
-    row = _load(reference)
-    form = AttemptForm()
-    if not form.validate():
-        return _render_request(row, attempt_form=form)
-    db = get_db()
-    with db.atomic():
+    def apply(db, row, form):
         queue.add_attempt(db, row, current_user.id, form.method.data, form.result.data, form.note.data or "")
-        audit.record("contact_attempt", "request", row["reference"], method=form.method.data,
-                     result=form.result.data)
-    flash("Contact attempt recorded.")
-    return redirect(url_for("staff.request_page", reference=row["reference"]), 303)
+        return ("contact_attempt", {"method": form.method.data, "result": form.result.data},
+                "Contact attempt recorded.")
+
+    return _act(reference, "attempt_form", lambda row: AttemptForm(), apply)
 
 
 @bp.post("/requests/<reference>/notes")
 @roles_required(*CLINICAL)
 def add_note(reference: str):
-    row = _load(reference)
-    form = NoteForm()
-    if not form.validate():
-        return _render_request(row, note_form=form)
-    db = get_db()
-    with db.atomic():
+    def apply(db, row, form):
         queue.add_note(db, row, current_user.id, form.note.data.strip())
-        audit.record("note_added", "request", row["reference"])
-    flash("Note added.")
-    return redirect(url_for("staff.request_page", reference=row["reference"]), 303)
+        return "note_added", {}, "Note added."
+
+    return _act(reference, "note_form", lambda row: NoteForm(), apply)
