@@ -24,6 +24,17 @@ CHRONIC_DURATIONS = frozenset({"3m_6m", "6m_12m", "gt_12m"})
 FACET_MOVEMENTS = frozenset({"bending_backward", "twisting"})
 
 
+# Keys of shared/spec/clinical-sources.md, with a short citation for clinicians.
+SOURCES = {
+    "clinic-page": "The clinic's page on medial branch blocks: who is a good candidate",
+    "lcd-l38803": "Medicare LCD L38803, Facet Joint Interventions for Pain Management (2021)",
+    "cohen-2020": "Cohen et al., lumbar facet joint pain consensus guidelines, Reg Anesth Pain Med 2020;45:424-467",
+    "red-flags": "AHCPR Acute Low Back Problems in Adults, red flags; NICE-aligned primary care guidance",
+    "asra-2018": "Narouze et al., spine procedures and anticoagulants (ASRA, 2nd ed.), Reg Anesth Pain Med 2018;43:225-262",
+    "peg-2009": "Krebs et al., the PEG three-item pain scale, J Gen Intern Med 2009;24:733-738",
+}
+
+
 @dataclass(frozen=True)
 class FlagInfo:
     code: str

@@ -63,3 +63,93 @@ def questionnaire_resource(base_url: str) -> dict[str, Any]:
             for step in q.STEPS
         ],
     }
+
+
+ASSESSMENT_EXTENSION = "StructureDefinition/mbb-screening-assessment"
+
+
+def assessment_system(base_url: str) -> str:
+    """Codes for the outcome, the criteria and their statuses, and the flags."""
+    return f"{base_url.rstrip('/')}/CodeSystem/{QUESTIONNAIRE_ID}-assessment"
+
+
+def _answer(item: q.Item, value: Any, system: str) -> list[dict[str, Any]]:
+    if item.type == q.SCALE:
+        return [{"valueInteger": value}]
+    codes = value if isinstance(value, list) else [value]
+    return [{"valueCoding": {"system": system, "code": code, "display": item.label_for(code)}} for code in codes]
+
+
+def questionnaire_response(
+    base_url: str, *, screening_id: int, authored: str, questionnaire_version: str,
+    answers: dict[str, Any], outcome: str, criteria: dict[str, str], flags: list[str],
+    peg_score: float | None, rules_version: str,
+) -> dict[str, Any]:
+    """A completed QuestionnaireResponse, nested like the Questionnaire (one group per step).
+
+    The assessment travels as a contained Observation: the outcome as its value,
+    each criterion, flag and the PEG score as components. RiskAssessment would
+    need a Patient subject, which this export deliberately does not carry.
+    """
+    system, rules = code_system(base_url), assessment_system(base_url)
+    groups = []
+    for step in q.STEPS:
+        items = [{"linkId": item.link_id, "text": item.text, "answer": _answer(item, answers[item.link_id], system)}
+                 for item in step.items if item.link_id in answers]
+        if items:
+            groups.append({"linkId": step.id, "text": step.title, "item": items})
+
+    def concept(code: str, display: str | None = None) -> dict[str, Any]:
+        coding = {"system": rules, "code": code}
+        if display:
+            coding["display"] = display
+        return {"coding": [coding]}
+
+    components = [{"code": concept(f"criterion:{code}"), "valueCodeableConcept": concept(status)}
+                  for code, status in criteria.items()]
+    components += [{"code": concept("flag"), "valueCodeableConcept": concept(flag)} for flag in sorted(flags)]
+    if peg_score is not None:
+        components.append({"code": concept("peg-score", "PEG score (mean of three 0-10 items)"),
+                           "valueQuantity": {"value": peg_score, "unit": "score"}})
+    observation = {
+        "resourceType": "Observation",
+        "id": "assessment",
+        "status": "final",
+        "code": concept("outcome", "Medial branch block screening outcome"),
+        "effectiveDateTime": authored,
+        "method": {"text": f"Screening rules version {rules_version}; a screening result, not a diagnosis"},
+        "valueCodeableConcept": concept(outcome),
+        "component": components,
+    }
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": f"screening-{screening_id}",
+        "contained": [observation],
+        "extension": [{"url": f"{base_url.rstrip('/')}/{ASSESSMENT_EXTENSION}",
+                       "valueReference": {"reference": "#assessment"}}],
+        "questionnaire": f"{questionnaire_url(base_url)}|{questionnaire_version}",
+        "status": "completed",
+        "authored": authored,
+        "item": groups,
+    }
+
+
+def answers_from_response(resource: dict[str, Any]) -> dict[str, Any]:
+    """The answers dict back from a QuestionnaireResponse made by questionnaire_response()."""
+    answers: dict[str, Any] = {}
+
+    def walk(items):
+        for entry in items:
+            if "item" in entry:
+                walk(entry["item"])
+            if "answer" not in entry:
+                continue
+            item = q.ITEMS[entry["linkId"]]
+            if item.type == q.SCALE:
+                answers[item.link_id] = entry["answer"][0]["valueInteger"]
+            else:
+                codes = [a["valueCoding"]["code"] for a in entry["answer"]]
+                answers[item.link_id] = codes if item.type == q.MULTI else codes[0]
+
+    walk(resource.get("item", []))
+    return answers

@@ -132,3 +132,20 @@ def m002_staff_users_audit_request_events(db):
         CREATE INDEX requests_location ON requests (location);
         """
     )
+
+
+@migrations()
+def m003_reviews(db):
+    db.executescript(
+        f"""
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests (id),
+            user_id INTEGER NOT NULL REFERENCES users (id),
+            at TEXT NOT NULL,
+            note TEXT CHECK (note IS NULL OR length(note) <= 2000)
+        ) STRICT;
+        CREATE INDEX reviews_request ON reviews (request_id, at);
+        {_append_only("reviews")}
+        """
+    )

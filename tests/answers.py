@@ -43,3 +43,11 @@ def likely(**changes):
 POSSIBLE = likely(worse_with=["sitting"], blood_thinners=["doac"])
 UNLIKELY = likely(pain_duration="6w_3m")
 URGENT = likely(red_flags=["bladder_bowel", "night_pain"])
+
+# Raises every flag but "minor": the longest safety panel and intake.
+EVERY_FLAG = likely(
+    red_flags=["saddle_numbness", "weight_loss"], blood_thinners=["warfarin", "antiplatelet"],
+    bleeding_disorder="not_sure", allergies=["local_anesthetic", "steroid", "contrast", "latex"],
+    infection="yes", pregnant="not_sure", diabetes="yes", lie_prone="no",
+    pain_spread="above_knee_elbow", limb_vs_spine="equal", numbness_tingling="yes",
+)

@@ -31,3 +31,7 @@ class AttemptForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     note = TextAreaField("Note", validators=[DataRequired("Write the note first"), Length(max=NOTE_MAX)])
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField("Clinical note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])

@@ -41,6 +41,7 @@ class Filters:
     outcome: str = ""
     flag: str = ""
     location: str = ""
+    review: str = ""  # "pending": not yet reviewed by a physician
     search: str = ""
     page: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
@@ -71,6 +72,8 @@ class Filters:
         if self.location:
             clauses.append("r.location = ?")
             params.append(self.location)
+        if self.review == "pending":
+            clauses.append("NOT EXISTS (SELECT 1 FROM reviews v WHERE v.request_id = r.id)")
         if self.search:
             text = self.search.strip()
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -89,7 +92,8 @@ class Filters:
 
 QUEUE_COLUMNS = """
     r.id, r.reference, r.full_name, r.phone, r.email, r.location, r.urgent, r.status,
-    r.created_at, r.due_at, r.attempts, r.last_attempt_at, s.outcome, s.flags
+    r.created_at, r.due_at, r.attempts, r.last_attempt_at, s.outcome, s.flags,
+    EXISTS (SELECT 1 FROM reviews v WHERE v.request_id = r.id) AS reviewed
 """
 QUEUE_FROM = "FROM requests r JOIN screenings s ON s.id = r.screening_id"
 QUEUE_ORDER = "ORDER BY (r.status <> 'new'), r.urgent DESC, r.due_at, r.id"

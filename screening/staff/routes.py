@@ -4,16 +4,16 @@ from __future__ import annotations
 from contextlib import closing
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from .. import audit, clock, csv_export
-from ..assessment import CRITERIA, FLAGS, OUTCOME_LABELS, OUTCOMES
+from .. import audit, clock, csv_export, fhir
+from ..assessment import CRITERIA, FLAGS, OUTCOME_LABELS, OUTCOMES, SOURCES
 from ..auth import roles_required
 from ..db import connect, get_db
 from ..patient.submissions import format_reference
-from . import bp, queue
-from .forms import AttemptForm, NoteForm, SearchForm, StatusForm
+from . import bp, intake, queue
+from .forms import AttemptForm, NoteForm, ReviewForm, SearchForm, StatusForm
 
 SEARCH_KEY = "queue_search"  # kept in the session: names and phone numbers stay out of URLs and logs
 CLINICAL = ("front_desk", "physician")
@@ -30,6 +30,7 @@ def _filters() -> queue.Filters:
         outcome=args.get("outcome", "") if args.get("outcome") in OUTCOMES else "",
         flag=args.get("flag", "") if args.get("flag") in FLAGS else "",
         location=args.get("location", "")[:100],
+        review="pending" if args.get("review") == "pending" else "",
         search=session.get(SEARCH_KEY, ""),
         page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
     )
@@ -38,7 +39,7 @@ def _filters() -> queue.Filters:
 def _filter_args(filters: queue.Filters, **changes) -> dict:
     """The filters as URL parameters (codes only, never search text)."""
     values = {"status": filters.status, "outcome": filters.outcome, "flag": filters.flag,
-              "location": filters.location, "page": filters.page, **changes}
+              "location": filters.location, "review": filters.review, "page": filters.page, **changes}
     return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)
             and not (k == "status" and v == "open")}
 
@@ -76,7 +77,7 @@ def search():
             session[SEARCH_KEY] = text
         else:
             session.pop(SEARCH_KEY, None)
-    keep = {k: v for k, v in request.form.items() if k in ("status", "outcome", "flag", "location") and v}
+    keep = {k: v for k, v in request.form.items() if k in ("status", "outcome", "flag", "location", "review") and v}
     return redirect(url_for("staff.queue", **keep), 303)
 
 
@@ -185,3 +186,85 @@ def add_note(reference: str):
         return "note_added", {}, "Note added."
 
     return _act(reference, "note_form", lambda row: NoteForm(), apply)
+
+
+# The physician's intake, review and standard exports
+
+@bp.get("/requests/<reference>/intake")
+@roles_required("physician")
+def intake_page(reference: str):
+    row = _load(reference)
+    audit.record("view_intake", "request", row["reference"])
+    return _render_intake(row)
+
+
+def _render_intake(row: dict, review_form=None, code=200):
+    answers = row["answers"]
+    return render_template(
+        "staff/intake.html", r=row, age=_age(row["date_of_birth"]), answers=answers,
+        reference=format_reference(row["reference"]),
+        safety=intake.safety_panel(answers), answered=intake.answered_items(answers),
+        text=lambda link_id: intake.answer_text(answers, link_id),
+        reviews=intake.reviews(get_db(), row["id"]), review_form=review_form or ReviewForm(),
+        CRITERIA=CRITERIA, SOURCES=SOURCES, OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
+    ), code
+
+
+@bp.post("/requests/<reference>/review")
+@roles_required("physician")
+def review(reference: str):
+    row = _load(reference)
+    form = ReviewForm()
+    if not form.validate():
+        return _render_intake(row, review_form=form)
+    db = get_db()
+    with db.atomic():
+        intake.add_review(db, row["id"], current_user.id, (form.note.data or "").strip())
+        audit.record("review", "request", row["reference"])
+    flash("Marked as reviewed.")
+    return redirect(url_for("staff.intake_page", reference=row["reference"]), 303)
+
+
+@bp.get("/requests/<reference>/questionnaire-response.json")
+@roles_required("physician")
+def fhir_response(reference: str):
+    row = _load(reference)
+    resource = fhir.questionnaire_response(
+        current_app.config["FHIR_BASE_URL"], screening_id=row["screening_id"], authored=row["screened_at"],
+        questionnaire_version=row["questionnaire_version"], answers=row["answers"], outcome=row["outcome"],
+        criteria=row["criteria"], flags=row["flags"], peg_score=row["peg_score"],
+        rules_version=row["rules_version"],
+    )
+    audit.record("export_fhir", "request", row["reference"])
+    response = jsonify(resource)
+    response.mimetype = "application/fhir+json"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="questionnaire-response-{format_reference(row["reference"])}.json"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/screenings.csv")
+@roles_required("physician")
+def export_screenings():
+    start, end = _day(request.args.get("from")), _day(request.args.get("to"), next_day=True)
+    audit.record("export_screenings", start=start, end=end)
+    path = current_app.config["DATABASE"]
+
+    def rows():
+        with closing(connect(path)) as db:
+            yield from intake.screening_rows(db, start, end)
+
+    return Response(
+        csv_export.stream(intake.screening_header(), rows()), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="screenings-{clock.now().date().isoformat()}.csv"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+def _day(text: str | None, next_day: bool = False) -> str | None:
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return date.fromordinal(day.toordinal() + next_day).isoformat()
