@@ -36,6 +36,21 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
 
+    # Notifications. With no SMTP_HOST, messages are written to instance/outbox/*.eml.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "starttls")  # starttls | ssl | none
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "5"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Screening <no-reply@localhost>")
+    FRONT_DESK_EMAILS = _list("FRONT_DESK_EMAILS", "frontdesk@localhost")
+    PATIENT_CONFIRMATION_EMAIL = _bool("PATIENT_CONFIRMATION_EMAIL", True)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    OVERDUE_REMINDER_HOURS = int(os.environ.get("OVERDUE_REMINDER_HOURS", "20"))
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
+    OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
+
     # Staff sessions end after this many idle minutes (and always after 12 hours).
     STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "15"))
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")

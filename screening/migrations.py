@@ -149,3 +149,29 @@ def m003_reviews(db):
         {_append_only("reviews")}
         """
     )
+
+
+@migrations()
+def m004_outbox(db):
+    db.executescript(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('new_request', 'patient_confirmation', 'overdue_reminder')),
+            request_id INTEGER NOT NULL REFERENCES requests (id),
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_by TEXT,
+            claimed_at TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (kind, request_id, recipient)  -- each message exists once: a reminder goes out once
+        ) STRICT;
+        CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+        """
+    )

@@ -18,6 +18,7 @@ def app(tmp_path):
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATABASE": str(tmp_path / "test.db"),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "RATELIMIT_ENABLED": False,
         "CLINIC_NAME": "Test Spine Clinic",
         "CLINIC_PHONE": "(555) 010-0199",

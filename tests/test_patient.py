@@ -8,7 +8,7 @@ import pytest
 
 from screening import clock
 from screening.patient import drafts
-from screening.patient.submissions import REFERENCE_ALPHABET
+from screening.references import ALPHABET as REFERENCE_ALPHABET
 
 from .answers import LIKELY, POSSIBLE, UNLIKELY, URGENT, likely
 from .conftest import Patient, csrf_token

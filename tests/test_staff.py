@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from screening.db import connect
-from screening.patient.submissions import format_reference
+from screening.references import format_reference
 
 from .answers import LIKELY, POSSIBLE, UNLIKELY, URGENT, likely
 from .conftest import csrf_token

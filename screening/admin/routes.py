@@ -9,6 +9,7 @@ from .. import audit
 from ..auth import roles_required
 from ..auth import users as accounts
 from ..db import get_db
+from ..notify import outbox
 from . import bp
 from .forms import CreateUserForm, ResetPasswordForm
 
@@ -114,3 +115,26 @@ def audit_trail():
         "admin/audit.html", rows=rows[:AUDIT_PAGE], has_more=len(rows) > AUDIT_PAGE, page=page,
         users=accounts.all_users(db), actions=audit.ACTIONS, args=args,
     )
+
+
+@bp.get("/outbox")
+@roles_required("admin")
+def outbox_page():
+    status = request.args.get("status") if request.args.get("status") in ("pending", "sending", "sent", "failed") else None
+    db = get_db()
+    audit.record("view_outbox")
+    return render_template("admin/outbox.html", messages=outbox.listing(db, status), counts=outbox.counts(db),
+                           status=status)
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@roles_required("admin")
+def outbox_retry(message_id: int):
+    db = get_db()
+    with db.atomic():
+        if outbox.retry(db, message_id):
+            audit.record("outbox_retry", "outbox", message_id)
+            flash(f"Message {message_id} will be sent on the next pass.")
+        else:
+            flash(f"Message {message_id} is not in the failed state.")
+    return redirect(url_for("admin.outbox_page", status="failed"), 303)

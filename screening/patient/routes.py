@@ -9,6 +9,8 @@ from .. import fhir, questionnaire as q
 from ..assessment import FLAGS, URGENT_RED_FLAGS, assess
 from ..db import get_db
 from ..extensions import csrf, limiter
+from ..notify import outbox, send_after_response
+from ..references import format_reference, new_reference
 from . import bp, drafts, submissions
 from .forms import RequestForm, answer_from_field, field_data, step_form_class
 
@@ -257,16 +259,21 @@ def consultation_request():
     if request.method == "POST":
         valid = form.validate()
         if form.is_bot:  # say nothing a bot could learn from, store nothing
-            session["reference"] = submissions.new_reference()
+            session["reference"] = new_reference()
             return redirect(url_for("patient.done"), 303)
         if valid:
-            reference, _created = submissions.submit_request(
+            settings = outbox.Settings.from_config(current_app.config)
+            reference, request_id = submissions.submit_request(
                 get_db(), token, assessment, form.contact_details(),
                 current_app.config["CONTACT_SLA_HOURS"],
+                on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
             )
             session["reference"] = reference
             # The cookie stays: a repeated submit finds this request instead of making another.
-            return redirect(url_for("patient.done"), 303)
+            response = redirect(url_for("patient.done"), 303)
+            if request_id is not None:
+                response.call_on_close(send_after_response(current_app._get_current_object(), request_id))
+            return response
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
     return render_template("patient/request.html", form=form, a=assessment, csrf_failed=csrf_failed)
 
@@ -277,7 +284,7 @@ def done():
     if not reference:
         return redirect(url_for("patient.landing"))
     return render_template(
-        "patient/done.html", reference=submissions.format_reference(reference),
+        "patient/done.html", reference=format_reference(reference),
         due_at=submissions.due_at_for(get_db(), reference),
         sla_hours=current_app.config["CONTACT_SLA_HOURS"],
     )

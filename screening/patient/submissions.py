@@ -2,30 +2,17 @@
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlite_utils import Database
 
 from .. import clock, questionnaire
 from ..assessment import Assessment
 from ..db import immediate_transaction
+from ..references import new_reference
 from . import drafts
-
-# Crockford base32: no I, L, O or U, so a reference read over the phone is unambiguous.
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_LENGTH = 8
-
-
-def new_reference() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-
-
-def format_reference(reference: str) -> str:
-    return f"{reference[:4]}-{reference[4:]}"
-
 
 def store_screening(db: Database, submission_key: str, assessment: Assessment) -> int:
     """Insert or refresh the screening for this draft; returns its id.
@@ -71,19 +58,21 @@ def reference_for(db: Database, submission_key: str) -> str | None:
 
 
 def submit_request(
-    db: Database, token: str, assessment: Assessment, contact: dict[str, Any], sla_hours: int
-) -> tuple[str, bool]:
+    db: Database, token: str, assessment: Assessment, contact: dict[str, Any], sla_hours: int,
+    on_created: Callable[[Database, dict[str, Any]], None] | None = None,
+) -> tuple[str, int | None]:
     """Store screening and request and delete the draft, in one transaction.
 
-    Returns (reference, created). A second submit of the same draft (refresh,
-    double click, two tabs) returns the first request's reference instead of
-    creating another.
+    `on_created(db, request)` runs inside that transaction (the notifications are
+    stored with the request). Returns (reference, id of the new request); a second
+    submit of the same draft (refresh, double click, two tabs) returns the first
+    request's reference and None instead of creating another.
     """
     key = drafts.draft_id(token)
     with immediate_transaction(db):
         existing = reference_for(db, key)
         if existing:
-            return existing, False
+            return existing, None
         screening_id = store_screening(db, key, assessment)
         now = clock.now()
         request = {
@@ -108,8 +97,11 @@ def submit_request(
             except sqlite3.IntegrityError:
                 if not list(db.query("SELECT 1 FROM requests WHERE reference = ?", [reference])):
                     raise  # another constraint failed: not a reference collision
+        created = next(db.query("SELECT * FROM requests WHERE reference = ?", [reference]))
+        if on_created:
+            on_created(db, {**created, "outcome": assessment.outcome})
         drafts.delete(db, token)
-    return reference, True
+    return reference, created["id"]
 
 
 def due_at_for(db: Database, reference: str) -> str | None:

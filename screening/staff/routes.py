@@ -11,7 +11,7 @@ from .. import audit, clock, csv_export, fhir
 from ..assessment import CRITERIA, FLAGS, OUTCOME_LABELS, OUTCOMES, SOURCES
 from ..auth import roles_required
 from ..db import connect, get_db
-from ..patient.submissions import format_reference
+from ..references import format_reference
 from . import bp, intake, queue
 from .forms import AttemptForm, NoteForm, ReviewForm, SearchForm, StatusForm
 

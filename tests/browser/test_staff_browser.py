@@ -72,7 +72,7 @@ def test_admin_pages_are_accessible(context_factory, live_server, password_hashe
     add_account(live_server, password_hashes, "admin", "admin_browser")
     page = context_factory().new_page()
     sign_in(page, live_server, "admin_browser", PASSWORDS["admin"])
-    for url in ("/admin/users", "/admin/users/new", "/admin/audit"):
+    for url in ("/admin/users", "/admin/users/new", "/admin/audit", "/admin/outbox"):
         page.goto(live_server.url + url)
         assert_accessible(page)
     page.goto(live_server.url + "/admin/users/new")
