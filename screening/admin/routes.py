@@ -81,14 +81,20 @@ def reset_password(user_id: int):
     return render_template("admin/password_form.html", form=form, user=user)
 
 
+def _small_int(text: str | None) -> int | None:
+    """A whole number from a query string, or None: never one too large for SQLite."""
+    return int(text) if text and text.isdigit() and len(text) <= 9 else None
+
+
 @bp.get("/audit")
 @roles_required("admin")
 def audit_trail():
     args = request.args
     clauses, params = [], []
-    if args.get("user", "").isdigit():
+    user_id = _small_int(args.get("user"))
+    if user_id is not None:
         clauses.append("a.user_id = ?")
-        params.append(int(args["user"]))
+        params.append(user_id)
     if args.get("action") in audit.ACTIONS:
         clauses.append("a.action = ?")
         params.append(args["action"])
@@ -103,7 +109,7 @@ def audit_trail():
         clauses.append(f"a.at {op} ?")
         params.append(day.isoformat() if name == "from" else date.fromordinal(day.toordinal() + 1).isoformat())
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    page = int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
+    page = max(_small_int(args.get("page")) or 1, 1)
     db = get_db()
     rows = list(db.query(
         f"""SELECT a.*, u.username FROM audit_log a LEFT JOIN users u ON u.id = a.user_id{where}
