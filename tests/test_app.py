@@ -1,5 +1,6 @@
 """The application factory, the database and the headers every page carries."""
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +140,17 @@ def test_expired_form_on_start_gets_a_friendly_page(client):
     response = client.post("/start", data={"csrf_token": "stale"})
     assert response.status_code == 400
     assert "This page timed out" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["screening", "run"])
+def test_flask_command_finds_the_app_both_ways(tmp_path, target):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FLASK_DEBUG": "1", "DATABASE_PATH": str(tmp_path / "cli.db"),
+           "INSTANCE_PATH": str(tmp_path / "instance")}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", target, "init-db"], env=env,
+                            capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stderr
+    assert "Applied" in result.stdout and (tmp_path / "cli.db").exists()

@@ -9,7 +9,7 @@ from screening.auth import is_public
 from screening.auth import users as accounts
 from screening.db import connect
 
-from .conftest import PASSWORDS, USERNAMES, AuthActions
+from .conftest import PASSWORDS, AuthActions
 
 P = pytest.param
 
@@ -283,4 +283,3 @@ def test_ensure_admin_creates_the_first_account_once(runner, app):
     assert AuthActions(app.test_client()).login(username="admin", password=password).headers["Location"] == "/admin/users"
     again = runner.invoke(args=["ensure-admin"])
     assert again.exit_code == 0 and "Password" not in again.output
-    assert USERNAMES  # accounts fixture names unchanged

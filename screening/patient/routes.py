@@ -191,7 +191,6 @@ def _render_step(current, form, answers, errors, csrf_failed, revealed):
     return render_template(
         "patient/step.html", step=current, form=form, shown_ids=set(shown_ids), errors=errors,
         csrf_failed=csrf_failed, revealed=revealed, number=number, total=total,
-        first=number == 1,
     )
 
 
@@ -248,7 +247,8 @@ def _answered_steps(answers):
 
 @bp.route("/request", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one keeps the details
-@limiter.limit(lambda: current_app.config["REQUEST_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["REQUEST_RATE_LIMIT"], methods=["POST"],
+               deduct_when=lambda response: response.status_code == 303)  # only requests sent count
 def consultation_request():
     finished, detour = _finished_draft()
     if detour:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
@@ -44,7 +44,6 @@ class Filters:
     review: str = ""  # "pending": not yet reviewed by a physician
     search: str = ""
     page: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def needs_screening(self) -> bool:

@@ -116,7 +116,7 @@ def _age(born: str) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _render_request(row: dict, status_form=None, attempt_form=None, note_form=None, code=200):
+def _render_request(row: dict, status_form=None, attempt_form=None, note_form=None):
     allowed = queue.TRANSITIONS[row["status"]]
     due_text, overdue = queue.due_text(row, clock.now())
     return render_template(
@@ -128,7 +128,7 @@ def _render_request(row: dict, status_form=None, attempt_form=None, note_form=No
         due_text=due_text, overdue=overdue, reference=format_reference(row["reference"]),
         CRITERIA=CRITERIA, FLAGS=FLAGS, OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
         METHODS=queue.METHODS, RESULTS=queue.RESULTS,
-    ), code
+    )
 
 
 @bp.get("/requests/<reference>")
@@ -198,7 +198,7 @@ def intake_page(reference: str):
     return _render_intake(row)
 
 
-def _render_intake(row: dict, review_form=None, code=200):
+def _render_intake(row: dict, review_form=None):
     answers = row["answers"]
     return render_template(
         "staff/intake.html", r=row, age=_age(row["date_of_birth"]), answers=answers,
@@ -207,7 +207,7 @@ def _render_intake(row: dict, review_form=None, code=200):
         text=lambda link_id: intake.answer_text(answers, link_id),
         reviews=intake.reviews(get_db(), row["id"]), review_form=review_form or ReviewForm(),
         CRITERIA=CRITERIA, SOURCES=SOURCES, OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
-    ), code
+    )
 
 
 @bp.post("/requests/<reference>/review")
