@@ -1,7 +1,9 @@
 """The SQLite database: one connection per request on `g`, and the init-db command."""
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import click
@@ -57,9 +59,33 @@ def init_db_command() -> None:
     click.echo(f"Applied {len(applied)} migration(s)." if applied else "Database is up to date.")
 
 
+def backup(source_path, target_path) -> None:
+    """A consistent copy of the live database (SQLite's online backup; safe while the app runs)."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(target: str) -> None:
+    """Write a consistent copy of the database to TARGET (it holds health data: keep it safe)."""
+    if Path(target).exists():
+        raise click.ClickException(f"{target} exists already; choose a new file name.")
+    backup(current_app.config["DATABASE"], target)
+    Path(target).chmod(0o600)
+    click.echo(f"Backed up to {target}.")
+
+
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)
+    app.cli.add_command(backup_command)
 
 
 @contextmanager

@@ -65,6 +65,19 @@ def test_init_db_on_a_fresh_database(tmp_path):
     assert {"drafts", "screenings", "requests"} <= set(connect(path).table_names())
 
 
+def test_backup_command_makes_a_private_consistent_copy(runner, app, tmp_path, patient):
+    from .answers import LIKELY
+
+    patient.complete(LIKELY)
+    target = tmp_path / "backup.db"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.stat().st_mode & 0o077 == 0
+    copy = connect(target)
+    assert copy["screenings"].count == 1 and copy["drafts"].count == 1
+    assert runner.invoke(args=["backup", str(target)]).exit_code != 0  # never overwrites
+
+
 def test_connection_pragmas(app):
     with app.app_context():
         db = get_db()
