@@ -111,6 +111,13 @@ def test_saving_pushes_the_expiry_forward(patient, client, monkeypatch):
     assert client.get("/continue").headers["Location"] == "/step/urgent"
 
 
+def test_each_save_renews_the_cookie_for_draft_days(patient):
+    patient.start()
+    response = patient.answer("about", {"age_band": "50_64"})
+    cookie = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{drafts.COOKIE_NAME}=")]
+    assert cookie and "Max-Age=604800" in cookie[0] and "HttpOnly" in cookie[0]
+
+
 def test_purge_drafts_deletes_only_expired_ones(patient, runner, db, monkeypatch):
     patient.start()
     assert "Deleted 0" in runner.invoke(args=["purge-drafts"]).output

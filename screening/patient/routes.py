@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import (
-    abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for,
+    abort, after_this_request, current_app, flash, jsonify, redirect, render_template, request, session, url_for,
 )
 
 from .. import fhir, questionnaire as q
@@ -160,6 +160,8 @@ def step(step_id: str):
             revealed = True
     if not csrf_failed:
         drafts.save(get_db(), token, merged, current_app.config["DRAFT_DAYS"])
+        # The cookie lives as long as the draft: DRAFT_DAYS from the last save.
+        after_this_request(lambda response: _with_draft_cookie(response, token))
 
     if request.form.get("action") == "back":  # Back never fails validation
         applicable = q.steps_that_apply(merged)
