@@ -137,6 +137,12 @@ def test_start_over_deletes_the_draft(patient, client, db):
     assert client.get_cookie(drafts.COOKIE_NAME) is None
 
 
+def test_answers_can_be_deleted_from_any_step_and_the_summary(patient):
+    patient.complete(LIKELY)
+    for url in ("/step/about", "/step/peg", "/summary"):
+        assert 'action="/start-over"' in patient.page(url)
+
+
 def test_steps_need_a_draft(client):
     assert client.get("/step/about").headers["Location"] == "/"
 

@@ -253,6 +253,7 @@ def test_javascript_off(context_factory, live_server):
 
 @pytest.mark.parametrize("width", [360, 320])
 def test_narrow_phone_has_no_horizontal_scrolling(context_factory, live_server, width):
+    """360 px is a small phone; 320 CSS px is also what a 640 px window shows at 200% zoom (WCAG reflow)."""
     page = context_factory(viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True).new_page()
     pages = []
 
