@@ -269,5 +269,6 @@ def test_narrow_phone_has_no_horizontal_scrolling(context_factory, live_server, 
     no_overflow(page)
     page.get_by_role("link", name="Request a consultation").first.click()
     page.get_by_role("button", name="Send my request").click()  # with errors
+    page.locator(".error-summary").wait_for()
     no_overflow(page)
     assert len(pages) >= 10
