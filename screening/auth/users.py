@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 import click
 from argon2 import PasswordHasher
@@ -11,8 +12,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask.cli import with_appcontext
 from flask_login import UserMixin
 from sqlite_utils import Database
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from .. import clock
 from ..db import get_db
@@ -26,9 +25,19 @@ LOCK_FOR = timedelta(minutes=15)
 
 # argon2id, RFC 9106 "low memory" profile: t=3, m=64 MiB, p=4 (above OWASP's t=2, m=19 MiB, p=1).
 hasher = PasswordHasher()
-COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
-# Verifying against this keeps a wrong username as slow as a wrong password.
-_DUMMY_HASH = hasher.hash(secrets.token_hex(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a wrong username as slow as a wrong password (made on first use)."""
+    return hasher.hash(secrets.token_hex(16))
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 @dataclass
@@ -86,7 +95,9 @@ def password_problem(password: str, *context: str) -> str | None:
         return f"Use at least {PASSWORD_MIN} characters"
     if len(password) > PASSWORD_MAX:
         return f"Use at most {PASSWORD_MAX} characters"
-    if password.lower() in COMMON_PASSWORDS or zxcvbn(password, user_inputs=[c for c in context if c])["score"] < 3:
+    from zxcvbn import zxcvbn  # its word lists load on first use, not at start-up
+
+    if password.lower() in _common_passwords() or zxcvbn(password, user_inputs=[c for c in context if c])["score"] < 3:
         return "This password is too common or too easy to guess. Try three or four unrelated words"
     return None
 
@@ -131,7 +142,7 @@ def authenticate(db: Database, username: str, password: str) -> tuple[User | Non
     """
     row = next(db.query("SELECT * FROM users WHERE username = ?", [username]), None)
     if row is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return None, "failed"
     user = _user({k: row[k] for k in ("id", "username", "display_name", "role", "active", "session_version")})
     now = clock.now()

@@ -61,6 +61,16 @@ def fill_request(page, name="Robin Example", location="Northside"):
     page.get_by_label("I agree that the clinic may contact me").check()
 
 
+def send_request_as_patient(context_factory, live_server, answers, name):
+    """A patient in their own browser answers everything and sends a request; returns its reference."""
+    patient = context_factory().new_page()
+    answer_all(patient, live_server.url, answers)
+    patient.get_by_role("link", name="Request a consultation").first.click()
+    fill_request(patient, name=name)
+    patient.get_by_role("button", name="Send my request").click()
+    return patient.locator(".reference").inner_text().strip()
+
+
 def stored_request(live_server, name):
     db = connect(live_server.app.config["DATABASE"])
     try:

@@ -3,7 +3,7 @@ import re
 
 from ..answers import EVERY_FLAG
 from ..conftest import PASSWORDS
-from .test_patient_browser import answer_all, fill_request
+from .test_patient_browser import send_request_as_patient
 from .test_staff_browser import add_account, sign_in
 
 
@@ -13,12 +13,7 @@ def pdf_pages(pdf: bytes) -> int:
 
 def test_physician_reads_the_intake_marks_it_reviewed_and_prints_it(
         context_factory, live_server, password_hashes, assert_accessible, artifacts):
-    patient = context_factory().new_page()
-    answer_all(patient, live_server.url, EVERY_FLAG)
-    patient.get_by_role("link", name="Request a consultation").first.click()
-    fill_request(patient, name="Morgan Intake")
-    patient.get_by_role("button", name="Send my request").click()
-    reference = patient.locator(".reference").inner_text().strip()
+    reference = send_request_as_patient(context_factory, live_server, EVERY_FLAG, "Morgan Intake")
 
     add_account(live_server, password_hashes, "physician", "doc_browser")
     page = context_factory().new_page()

@@ -3,7 +3,7 @@ from screening.db import connect
 
 from ..answers import URGENT
 from ..conftest import PASSWORDS
-from .test_patient_browser import answer_all, fill_request
+from .test_patient_browser import send_request_as_patient
 
 
 def add_account(live_server, password_hashes, role, username):
@@ -23,12 +23,7 @@ def sign_in(page, live_server, username, password):
 
 def test_front_desk_finds_a_new_request_logs_a_call_and_marks_it_contacted(
         context_factory, live_server, password_hashes, assert_accessible, artifacts):
-    patient = context_factory().new_page()
-    answer_all(patient, live_server.url, URGENT)
-    patient.get_by_role("link", name="Request a consultation").first.click()
-    fill_request(patient, name="Casey Browser")
-    patient.get_by_role("button", name="Send my request").click()
-    reference = patient.locator(".reference").inner_text().strip()
+    reference = send_request_as_patient(context_factory, live_server, URGENT, "Casey Browser")
 
     add_account(live_server, password_hashes, "front_desk", "desk_browser")
     page = context_factory().new_page()
