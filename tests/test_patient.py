@@ -314,6 +314,13 @@ def test_urgent_symptom_stops_with_emergency_advice(patient, client, db):
     assert 'href="/step/worse"' in html  # may still continue
 
 
+def test_urgent_page_continues_to_the_summary_when_everything_is_answered(patient):
+    patient.complete(LIKELY)
+    response = patient.answer("urgent", {"red_flags": ["leg_weakness"]})
+    assert response.headers["Location"] == "/get-care-now"
+    assert 'href="/summary"' in patient.page("/get-care-now")
+
+
 def test_urgent_page_only_for_urgent_answers(patient, client):
     patient.start()
     assert client.get("/get-care-now").headers["Location"] == "/step/about"

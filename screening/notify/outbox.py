@@ -22,7 +22,6 @@ from ..db import immediate_transaction
 from ..references import format_reference
 from .mailer import describe
 
-KINDS = ("new_request", "patient_confirmation", "overdue_reminder")
 STALE_CLAIM = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=1)
 

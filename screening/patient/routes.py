@@ -16,8 +16,6 @@ from .forms import RequestForm, answer_from_field, field_data, step_form_class
 
 EXPIRED_MESSAGE = ("For your privacy, saved answers are deleted after {days} days, "
                    "or when you choose to start over. Please start again.")
-CSRF_MESSAGE = ("For your security, this page timed out. Your answers are still here: "
-                "please check them and press the button again.")
 
 
 def _draft():
@@ -203,9 +201,11 @@ def urgent():
         return _no_draft_redirect(token)
     if not _has_urgent_flag(answers):
         return redirect(_resume_target(answers))
-    urgent_step = q.STEP_OF_ITEM["red_flags"]
-    following = _step_after(urgent_step, answers)
-    next_url = url_for("patient.step", step_id=following.id) if following else url_for("patient.summary")
+    following = _step_after(q.STEP_OF_ITEM["red_flags"], answers)
+    if following is None or q.first_incomplete_step(answers) is None:  # nothing left to ask
+        next_url = url_for("patient.summary")
+    else:
+        next_url = url_for("patient.step", step_id=following.id)
     return render_template("patient/urgent.html", next_url=next_url)
 
 
