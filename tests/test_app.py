@@ -105,6 +105,11 @@ def test_constraints_reject_bad_rows(app):
         )
 
 
+def test_strict_transport_security_only_over_https(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    assert client.get("/", base_url="https://clinic.test").headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
 def test_security_headers_and_no_store(client):
     response = client.get("/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
