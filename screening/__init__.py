@@ -78,8 +78,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:  # once on HTTPS, browsers never fall back to plain HTTP
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
-            # Answers and contact details must not linger in shared caches or the back button.
+        if request.endpoint != "static":
+            # Pages, exports and JSON may hold answers or contact details: never keep them in a cache.
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -1,5 +1,5 @@
 """The one clock of the app, so tests can move time."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 
 def now() -> datetime:
@@ -14,3 +14,9 @@ def iso(moment: datetime) -> str:
 
 def parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def age(born: date) -> int:
+    """Whole years from `born` to today."""
+    today = now().date()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

@@ -500,6 +500,17 @@ def validated_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def answered_by_step(answers: Mapping[str, Any]) -> list[tuple[Step, list[tuple[Item, list[str]]]]]:
+    """Per step, each question asked with the words of its answer, in questionnaire order."""
+    visible = shown_answers(answers)
+    return [
+        (step, [(item, answer_labels(item, visible[item.link_id])) for item in step.items
+                if item.link_id in visible])
+        for step in STEPS
+        if any(item.link_id in visible for item in step.items)
+    ]
+
+
 def answer_labels(item: Item, value: Any) -> list[str]:
     """The patient-facing words for a stored answer."""
     if item.type == SCALE:

@@ -105,6 +105,12 @@ def test_constraints_reject_bad_rows(app):
         )
 
 
+def test_every_dynamic_response_is_not_cached_but_static_files_are(client):
+    assert client.get("/questionnaire.json").headers["Cache-Control"] == "no-store"
+    assert client.get("/healthz").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/static/css/main.css").headers.get("Cache-Control", "")
+
+
 def test_strict_transport_security_only_over_https(client):
     assert "Strict-Transport-Security" not in client.get("/").headers
     assert client.get("/", base_url="https://clinic.test").headers["Strict-Transport-Security"] == "max-age=31536000"

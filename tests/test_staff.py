@@ -259,6 +259,7 @@ def test_csv_export_streams_the_filtered_queue_with_formulas_escaped(auth, app, 
     assert response.is_streamed
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["reference", "name", "phone", "email", "location", "outcome", "flags", "status",
                        "submitted", "due"]

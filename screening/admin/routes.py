@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, params
 from ..auth import roles_required
 from ..auth import users as accounts
 from ..db import get_db
 from ..notify import outbox
+from ..references import normalize as normalize_reference
 from . import bp
 from .forms import CreateUserForm, ResetPasswordForm
 
@@ -81,40 +80,35 @@ def reset_password(user_id: int):
     return render_template("admin/password_form.html", form=form, user=user)
 
 
-def _small_int(text: str | None) -> int | None:
-    """A whole number from a query string, or None: never one too large for SQLite."""
-    return int(text) if text and text.isdigit() and len(text) <= 9 else None
-
-
 @bp.get("/audit")
 @roles_required("admin")
 def audit_trail():
     args = request.args
-    clauses, params = [], []
-    user_id = _small_int(args.get("user"))
+    clauses, values = [], []
+    user_id = params.whole_number(args.get("user"))
     if user_id is not None:
         clauses.append("a.user_id = ?")
-        params.append(user_id)
+        values.append(user_id)
     if args.get("action") in audit.ACTIONS:
         clauses.append("a.action = ?")
-        params.append(args["action"])
+        values.append(args["action"])
     if args.get("record"):
         clauses.append("a.object_id = ?")
-        params.append(args["record"].strip().upper().replace("-", "")[:64])
-    for name, op in (("from", ">="), ("to", "<")):
-        try:
-            day = date.fromisoformat(args.get(name, ""))
-        except ValueError:
-            continue
-        clauses.append(f"a.at {op} ?")
-        params.append(day.isoformat() if name == "from" else date.fromordinal(day.toordinal() + 1).isoformat())
+        values.append(normalize_reference(args["record"]) or args["record"].strip()[:64])
+    start, end = params.day(args.get("from")), params.day(args.get("to"), next_day=True)
+    if start:
+        clauses.append("a.at >= ?")
+        values.append(start)
+    if end:
+        clauses.append("a.at < ?")
+        values.append(end)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    page = max(_small_int(args.get("page")) or 1, 1)
+    page = params.whole_number(args.get("page")) or 1
     db = get_db()
     rows = list(db.query(
         f"""SELECT a.*, u.username FROM audit_log a LEFT JOIN users u ON u.id = a.user_id{where}
             ORDER BY a.id DESC LIMIT ? OFFSET ?""",
-        [*params, AUDIT_PAGE + 1, (page - 1) * AUDIT_PAGE],
+        [*values, AUDIT_PAGE + 1, (page - 1) * AUDIT_PAGE],
     ))
     audit.record("view_audit")
     return render_template(

@@ -38,6 +38,9 @@ class Settings:
     max_attempts: int
     backoff_seconds: int
 
+    def request_link(self, reference: str) -> str:
+        return f"{self.public_base_url}/staff/requests/{reference}"
+
     @classmethod
     def from_config(cls, config) -> "Settings":
         return cls(
@@ -65,12 +68,12 @@ def _enqueue(db: Database, kind: str, request_id: int, recipient: str, subject: 
 def enqueue_new_request(db: Database, settings: Settings, request: dict[str, Any]) -> None:
     """The front desk's notice and the patient's confirmation. No name, contact or health details."""
     reference = format_reference(request["reference"])
-    link = f"{settings.public_base_url}/staff/requests/{request['reference']}"
     outcome = OUTCOME_LABELS[request["outcome"]].split(":")[0].lower()
     subject = f"New consultation request {reference} ({outcome})"
     if request["urgent"]:
         subject = "URGENT: " + subject
-    body = render_template("email/new_request.txt", reference=reference, link=link, outcome=outcome,
+    body = render_template("email/new_request.txt", reference=reference, outcome=outcome,
+                           link=settings.request_link(request["reference"]),
                            urgent=request["urgent"], due_at=request["due_at"], settings=settings)
     for address in settings.front_desk:
         _enqueue(db, "new_request", request["id"], address, subject, body)
@@ -94,7 +97,7 @@ def enqueue_overdue(db: Database, settings: Settings) -> int:
         )):
             reference = format_reference(request["reference"])
             body = render_template("email/overdue_reminder.txt", reference=reference, due_at=request["due_at"],
-                                   link=f"{settings.public_base_url}/staff/requests/{request['reference']}",
+                                   link=settings.request_link(request["reference"]),
                                    settings=settings)
             for address in settings.front_desk:
                 _enqueue(db, "overdue_reminder", request["id"], address,

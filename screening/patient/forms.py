@@ -132,11 +132,9 @@ class DateOfBirthField(Field):
             raise StopValidation("Date of birth must be a real date, for example 3 27 1968") from None
         if year < 1900:
             raise StopValidation("Year of birth must have 4 digits, for example 1968")
-        today = clock.now().date()
-        if born > today:
+        if born > clock.now().date():
             raise StopValidation("Date of birth must be in the past")
-        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        if age < 18:
+        if clock.age(born) < 18:
             raise StopValidation("You must be 18 or older to request a consultation online. "
                                  "Please call us instead")
         self.data = born

@@ -235,16 +235,7 @@ def summary():
     if detour:
         return detour
     _token, assessment = finished
-    return render_template("patient/summary.html", a=assessment, FLAGS=FLAGS, answered=_answered_steps(assessment.answers))
-
-
-def _answered_steps(answers):
-    """Per step, the questions asked and the answers given, in questionnaire order."""
-    return [
-        (step, [(item, q.answer_labels(item, answers[item.link_id]))
-                for item in q.shown_items(step, answers)])
-        for step in q.steps_that_apply(answers)
-    ]
+    return render_template("patient/summary.html", a=assessment, FLAGS=FLAGS, answered=q.answered_by_step(assessment.answers))
 
 
 @bp.route("/request", methods=["GET", "POST"])

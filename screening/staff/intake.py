@@ -72,15 +72,6 @@ def answer_text(answers: dict[str, Any], link_id: str) -> str:
     return ", ".join(q.answer_labels(q.ITEMS[link_id], answers[link_id]))
 
 
-def answered_items(answers: dict[str, Any]) -> list[tuple[q.Step, list[tuple[q.Item, str]]]]:
-    """Every answer with its question, in questionnaire order; items not asked are left out."""
-    return [
-        (step, [(item, answer_text(answers, item.link_id)) for item in step.items if item.link_id in answers])
-        for step in q.STEPS
-        if any(item.link_id in answers for item in step.items)
-    ]
-
-
 # Reviews
 
 def reviews(db: Database, request_id: int) -> list[dict]:

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 from sqlite_utils import Database
 
 from .. import clock
+from ..references import normalize as normalize_reference
 
 STATUSES = ("new", "contacted", "scheduled", "unable_to_reach", "declined", "closed")
 STATUS_NAMES = {
@@ -32,7 +33,6 @@ RESULTS = {
     "wrong_number": "Wrong number", "sent": "Message sent",
 }
 PER_PAGE = 50
-REFERENCE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-?[0-9A-HJKMNP-TV-Z]{4}$")
 
 
 @dataclass
@@ -51,8 +51,7 @@ class Filters:
 
     def as_reference(self) -> str | None:
         """The search text as a reference (unique, so an exact hit needs no scan), if it looks like one."""
-        text = self.search.strip().upper()
-        return text.replace("-", "") if REFERENCE_RE.match(text) else None
+        return normalize_reference(self.search)
 
     def where(self) -> tuple[str, list[Any]]:
         clauses, params = [], []
@@ -82,9 +81,10 @@ class Filters:
             if len(digits) >= 4:
                 options.append("r.phone LIKE ?")
                 params.append(f"%{digits}%")
-            if REFERENCE_RE.match(text.upper()):
+            reference = normalize_reference(text)
+            if reference:
                 options.append("r.reference = ?")
-                params.append(text.upper().replace("-", ""))
+                params.append(reference)
             clauses.append("(" + " OR ".join(options) + ")")
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -157,7 +157,7 @@ def get_request(db: Database, reference: str) -> dict | None:
         f"""SELECT r.*, s.outcome, s.flags, s.criteria, s.answers, s.peg_score,
                    s.questionnaire_version, s.rules_version, s.created_at AS screened_at
             {QUEUE_FROM} WHERE r.reference = ?""",
-        [reference.upper().replace("-", "")],
+        [normalize_reference(reference) or reference],
     ), None)
     if row is None:
         return None

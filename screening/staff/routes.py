@@ -7,7 +7,7 @@ from datetime import date
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from .. import audit, clock, csv_export, fhir
+from .. import audit, clock, csv_export, fhir, params, questionnaire as q
 from ..assessment import CRITERIA, FLAGS, OUTCOME_LABELS, OUTCOMES, SOURCES
 from ..auth import roles_required
 from ..db import connect, get_db
@@ -24,7 +24,6 @@ EXPORT_HEADER = ["reference", "name", "phone", "email", "location", "outcome", "
 def _filters() -> queue.Filters:
     args = request.args
     status = args.get("status", "open")
-    page = args.get("page", "1")
     return queue.Filters(
         status=status if status in ("open", "all", *queue.STATUSES) else "open",
         outcome=args.get("outcome", "") if args.get("outcome") in OUTCOMES else "",
@@ -32,7 +31,7 @@ def _filters() -> queue.Filters:
         location=args.get("location", "")[:100],
         review="pending" if args.get("review") == "pending" else "",
         search=session.get(SEARCH_KEY, ""),
-        page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+        page=params.whole_number(args.get("page"), maximum=99_999) or 1,
     )
 
 
@@ -66,7 +65,6 @@ def queue_page():
     )
 
 
-
 @bp.post("/search")
 @roles_required(*CLINICAL)
 def search():
@@ -87,21 +85,30 @@ def export():
     filters = _filters()
     audit.record("export_queue", status=filters.status, outcome=filters.outcome, flag=filters.flag,
                  location=filters.location, searched=bool(filters.search))
+
+    def rows(db):
+        for r in queue.iter_requests(db, filters):
+            yield [format_reference(r["reference"]), r["full_name"], r["phone"], r["email"], r["location"],
+                   r["outcome"], ";".join(r["flags"]), r["status"], r["created_at"], r["due_at"]]
+
+    return _csv_download("requests", EXPORT_HEADER, rows)
+
+
+def _csv_download(name: str, header: list[str], rows) -> Response:
+    """A streamed CSV attachment; `rows(db)` yields its rows.
+
+    The rows are read on their own connection: the request's one is closed
+    before the last row is sent.
+    """
     path = current_app.config["DATABASE"]
 
-    def rows():
-        # Its own connection: the request's one is closed before the last row is sent.
+    def generate():
         with closing(connect(path)) as db:
-            for r in queue.iter_requests(db, filters):
-                yield [format_reference(r["reference"]), r["full_name"], r["phone"], r["email"], r["location"],
-                       r["outcome"], ";".join(r["flags"]), r["status"], r["created_at"], r["due_at"]]
+            yield from csv_export.stream(header, rows(db))
 
-    filename = f"requests-{clock.now().date().isoformat()}.csv"
-    return Response(
-        csv_export.stream(EXPORT_HEADER, rows()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    filename = f"{name}-{clock.now().date().isoformat()}.csv"
+    return Response(generate(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def _load(reference: str) -> dict:
@@ -111,16 +118,11 @@ def _load(reference: str) -> dict:
     return request_row
 
 
-def _age(born: str) -> int:
-    birth, today = date.fromisoformat(born), clock.now().date()
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
 def _render_request(row: dict, status_form=None, attempt_form=None, note_form=None):
     allowed = queue.TRANSITIONS[row["status"]]
     due_text, overdue = queue.due_text(row, clock.now())
     return render_template(
-        "staff/request.html", r=row, age=_age(row["date_of_birth"]),
+        "staff/request.html", r=row, age=clock.age(date.fromisoformat(row["date_of_birth"])),
         events=queue.events(get_db(), row["id"]),
         status_form=status_form or StatusForm(allowed=allowed),
         attempt_form=attempt_form or AttemptForm(),
@@ -201,9 +203,9 @@ def intake_page(reference: str):
 def _render_intake(row: dict, review_form=None):
     answers = row["answers"]
     return render_template(
-        "staff/intake.html", r=row, age=_age(row["date_of_birth"]), answers=answers,
+        "staff/intake.html", r=row, age=clock.age(date.fromisoformat(row["date_of_birth"])), answers=answers,
         reference=format_reference(row["reference"]),
-        safety=intake.safety_panel(answers), answered=intake.answered_items(answers),
+        safety=intake.safety_panel(answers), answered=q.answered_by_step(answers),
         text=lambda link_id: intake.answer_text(answers, link_id),
         reviews=intake.reviews(get_db(), row["id"]), review_form=review_form or ReviewForm(),
         CRITERIA=CRITERIA, SOURCES=SOURCES, OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
@@ -240,31 +242,13 @@ def fhir_response(reference: str):
     response.mimetype = "application/fhir+json"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="questionnaire-response-{format_reference(row["reference"])}.json"')
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/screenings.csv")
 @roles_required("physician")
 def export_screenings():
-    start, end = _day(request.args.get("from")), _day(request.args.get("to"), next_day=True)
+    start, end = params.day(request.args.get("from")), params.day(request.args.get("to"), next_day=True)
     audit.record("export_screenings", start=start, end=end)
-    path = current_app.config["DATABASE"]
-
-    def rows():
-        with closing(connect(path)) as db:
-            yield from intake.screening_rows(db, start, end)
-
-    return Response(
-        csv_export.stream(intake.screening_header(), rows()), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="screenings-{clock.now().date().isoformat()}.csv"',
-                 "Cache-Control": "no-store"},
-    )
-
-
-def _day(text: str | None, next_day: bool = False) -> str | None:
-    try:
-        day = date.fromisoformat(text or "")
-    except ValueError:
-        return None
-    return date.fromordinal(day.toordinal() + next_day).isoformat()
+    return _csv_download("screenings", intake.screening_header(),
+                         lambda db: intake.screening_rows(db, start, end))
