@@ -27,6 +27,8 @@ class Config:
 
     DRAFT_DAYS = int(os.environ.get("DRAFT_DAYS", "7"))
     CONTACT_SLA_HOURS = int(os.environ.get("CONTACT_SLA_HOURS", "24"))
+    # A request with an emergency or same-day red flag is due for a call within this many hours.
+    URGENT_CONTACT_HOURS = int(os.environ.get("URGENT_CONTACT_HOURS", "2"))
     # Canonical base for the FHIR Questionnaire url and its answer code system.
     FHIR_BASE_URL = os.environ.get("FHIR_BASE_URL", "https://screening.example.org/fhir")
 

@@ -1,4 +1,9 @@
-"""FHIR R4 resources built from the questionnaire definition (pure, no Flask)."""
+"""FHIR R4 resources built from a questionnaire definition (pure, no Flask).
+
+Every version of the definition gives its own Questionnaire (`url|version`),
+and a QuestionnaireResponse is always built with the definition its screening
+was answered under.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +13,8 @@ from . import questionnaire as q
 QUESTIONNAIRE_ID = "mbb-screening"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+# SDC: an answer that cannot be combined with others ("None of these", "I'm not sure").
+OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
 
 
 def questionnaire_url(base_url: str) -> str:
@@ -19,9 +26,29 @@ def code_system(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/CodeSystem/{QUESTIONNAIRE_ID}-answers"
 
 
+def _enable_when(condition: q.Condition | None, system: str) -> dict[str, Any]:
+    if condition is None:
+        return {}
+    return {
+        "enableWhen": [{"question": condition.link_id, "operator": "=",
+                        "answerCoding": {"system": system, "code": code}} for code in condition.any_of],
+        "enableBehavior": "any",
+    }
+
+
+def _option(option: q.Option, system: str) -> dict[str, Any]:
+    resource: dict[str, Any] = {"valueCoding": {"system": system, "code": option.code, "display": option.label}}
+    if option.exclusive:
+        resource["extension"] = [{"url": OPTION_EXCLUSIVE, "valueBoolean": True}]
+    return resource
+
+
 def _item(item: q.Item, system: str) -> dict[str, Any]:
-    resource: dict[str, Any] = {"linkId": item.link_id, "text": item.text, "required": True}
-    if item.type == q.SCALE:
+    resource: dict[str, Any] = {"linkId": item.link_id, "text": item.text, "required": item.required}
+    if item.type == q.TEXT:
+        resource["type"] = "string"
+        resource["maxLength"] = q.TEXT_MAX
+    elif item.type == q.SCALE:
         resource["type"] = "integer"
         resource["extension"] = [
             {"url": MIN_VALUE, "valueInteger": q.SCALE_MIN},
@@ -30,27 +57,18 @@ def _item(item: q.Item, system: str) -> dict[str, Any]:
     else:
         resource["type"] = "choice"
         resource["repeats"] = item.type == q.MULTI
-        resource["answerOption"] = [
-            {"valueCoding": {"system": system, "code": o.code, "display": o.label}}
-            for o in item.options
-        ]
-    if item.shown_when:
-        resource["enableWhen"] = [
-            {"question": item.shown_when.link_id, "operator": "=",
-             "answerCoding": {"system": system, "code": code}}
-            for code in item.shown_when.any_of
-        ]
-        resource["enableBehavior"] = "any"
+        resource["answerOption"] = [_option(o, system) for o in item.options]
+    resource.update(_enable_when(item.shown_when, system))
     return resource
 
 
-def questionnaire_resource(base_url: str) -> dict[str, Any]:
+def questionnaire_resource(definition: q.Definition, base_url: str) -> dict[str, Any]:
     system = code_system(base_url)
     return {
         "resourceType": "Questionnaire",
         "id": QUESTIONNAIRE_ID,
         "url": questionnaire_url(base_url),
-        "version": q.VERSION,
+        "version": definition.version,
         "name": "MedialBranchBlockScreening",
         "title": "Medial branch block screening",
         "status": "active",
@@ -59,8 +77,9 @@ def questionnaire_resource(base_url: str) -> dict[str, Any]:
                        "A screening result, not a diagnosis.",
         "item": [
             {"linkId": step.id, "type": "group", "text": step.title,
+             **_enable_when(step.shown_when, system),
              "item": [_item(item, system) for item in step.items]}
-            for step in q.STEPS
+            for step in definition.steps
         ],
     }
 
@@ -76,12 +95,14 @@ def assessment_system(base_url: str) -> str:
 def _answer(item: q.Item, value: Any, system: str) -> list[dict[str, Any]]:
     if item.type == q.SCALE:
         return [{"valueInteger": value}]
+    if item.type == q.TEXT:
+        return [{"valueString": value}]
     codes = value if isinstance(value, list) else [value]
     return [{"valueCoding": {"system": system, "code": code, "display": item.label_for(code)}} for code in codes]
 
 
 def questionnaire_response(
-    base_url: str, *, screening_id: int, authored: str, questionnaire_version: str,
+    definition: q.Definition, base_url: str, *, screening_id: int, authored: str,
     answers: dict[str, Any], outcome: str, criteria: dict[str, str], flags: list[str],
     peg_score: float | None, rules_version: str,
 ) -> dict[str, Any]:
@@ -93,7 +114,7 @@ def questionnaire_response(
     """
     system, rules = code_system(base_url), assessment_system(base_url)
     groups = []
-    for step in q.STEPS:
+    for step in definition.steps:
         items = [{"linkId": item.link_id, "text": item.text, "answer": _answer(item, answers[item.link_id], system)}
                  for item in step.items if item.link_id in answers]
         if items:
@@ -127,14 +148,14 @@ def questionnaire_response(
         "contained": [observation],
         "extension": [{"url": f"{base_url.rstrip('/')}/{ASSESSMENT_EXTENSION}",
                        "valueReference": {"reference": "#assessment"}}],
-        "questionnaire": f"{questionnaire_url(base_url)}|{questionnaire_version}",
+        "questionnaire": f"{questionnaire_url(base_url)}|{definition.version}",
         "status": "completed",
         "authored": authored,
         "item": groups,
     }
 
 
-def answers_from_response(resource: dict[str, Any]) -> dict[str, Any]:
+def answers_from_response(definition: q.Definition, resource: dict[str, Any]) -> dict[str, Any]:
     """The answers dict back from a QuestionnaireResponse made by questionnaire_response()."""
     answers: dict[str, Any] = {}
 
@@ -144,9 +165,11 @@ def answers_from_response(resource: dict[str, Any]) -> dict[str, Any]:
                 walk(entry["item"])
             if "answer" not in entry:
                 continue
-            item = q.ITEMS[entry["linkId"]]
+            item = definition.items[entry["linkId"]]
             if item.type == q.SCALE:
                 answers[item.link_id] = entry["answer"][0]["valueInteger"]
+            elif item.type == q.TEXT:
+                answers[item.link_id] = entry["answer"][0]["valueString"]
             else:
                 codes = [a["valueCoding"]["code"] for a in entry["answer"]]
                 answers[item.link_id] = codes if item.type == q.MULTI else codes[0]

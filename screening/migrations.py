@@ -175,3 +175,10 @@ def m004_outbox(db):
         CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
         """
     )
+
+
+@migrations()
+def m005_draft_questionnaire_version(db):
+    # Drafts saved before this migration were answered under questionnaire 1.0.0;
+    # they are carried over to the current version when their patient returns.
+    db.execute("ALTER TABLE drafts ADD COLUMN questionnaire_version TEXT NOT NULL DEFAULT '1.0.0'")

@@ -4,7 +4,7 @@ import pytest
 
 from screening import create_app
 from screening.db import connect, init_db
-from screening.questionnaire import ITEMS, STEPS, shown_items
+from screening import questionnaire
 
 from .answers import LIKELY
 
@@ -84,8 +84,9 @@ class Patient:
     def complete(self, answers=LIKELY):
         """Answer every step that applies, asking follow-ups as JavaScript would."""
         self.start()
-        for step in STEPS:
-            items = shown_items(step, answers)
+        definition = questionnaire.current()
+        for step in definition.steps:
+            items = definition.shown_items(step, answers)
             if not items:
                 continue
             step_answers = {i.link_id: answers[i.link_id] for i in items if i.link_id in answers}
@@ -122,7 +123,7 @@ def patient(client):
     return Patient(client)
 
 
-assert set(LIKELY) <= set(ITEMS)
+assert set(LIKELY) <= set(questionnaire.current().items)
 
 
 # Staff side

@@ -16,6 +16,17 @@ from .conftest import Patient, csrf_token
 P = pytest.param
 
 
+AGE = {"age_band": LIKELY["age_band"]}
+PAIN = {k: LIKELY[k] for k in ("pain_regions", "pain_side", "pain_duration", "pain_spread", "walking_leg_symptoms")}
+
+
+def through_red_flags(patient, red_flags=("none",)):
+    """Start, and answer the age and red-flag steps; returns the response to the red flags."""
+    patient.start()
+    patient.answer("age", AGE)
+    return patient.answer("urgent", {"red_flags": list(red_flags)})
+
+
 def draft_answers(db):
     rows = list(db.query("SELECT answers FROM drafts"))
     assert len(rows) == 1
@@ -64,7 +75,7 @@ def test_several_locations_are_offered_on_the_request_form(app, patient):
 
 def test_start_sets_a_private_cookie_and_stores_only_its_hash(patient, client, db):
     response = patient.start()
-    assert response.status_code == 303 and response.headers["Location"] == "/step/about"
+    assert response.status_code == 303 and response.headers["Location"] == "/step/age"
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     token = client.get_cookie(drafts.COOKIE_NAME).value
@@ -74,15 +85,14 @@ def test_start_sets_a_private_cookie_and_stores_only_its_hash(patient, client, d
 
 
 def test_each_step_is_saved_as_the_patient_goes(patient, db):
-    patient.start()
-    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
-    assert draft_answers(db) == {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")}
+    through_red_flags(patient)
+    patient.answer("pain", PAIN)
+    assert draft_answers(db) == {**AGE, "red_flags": ["none"], **PAIN}
 
 
 def test_resume_from_another_client_with_the_same_cookie(app, patient, client):
-    patient.start()
-    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
-    patient.answer("urgent", {"red_flags": ["none"]})
+    through_red_flags(patient)
+    patient.answer("pain", PAIN)
     token = client.get_cookie(drafts.COOKIE_NAME).value
 
     later = app.test_client()  # the browser was closed; the cookie survives
@@ -94,7 +104,7 @@ def test_resume_from_another_client_with_the_same_cookie(app, patient, client):
 
 def test_draft_expires_after_draft_days(patient, client, monkeypatch):
     patient.start()
-    patient.answer("about", {"age_band": "50_64"})
+    patient.answer("age", {"age_band": "50_64"})
     start = clock.now()
     monkeypatch.setattr(clock, "now", lambda: start + timedelta(days=7, minutes=1))
     response = client.get("/continue")
@@ -106,14 +116,14 @@ def test_saving_pushes_the_expiry_forward(patient, client, monkeypatch):
     patient.start()
     start = clock.now()
     monkeypatch.setattr(clock, "now", lambda: start + timedelta(days=6))
-    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
+    patient.answer("age", AGE)
     monkeypatch.setattr(clock, "now", lambda: start + timedelta(days=12))
     assert client.get("/continue").headers["Location"] == "/step/urgent"
 
 
 def test_each_save_renews_the_cookie_for_draft_days(patient):
     patient.start()
-    response = patient.answer("about", {"age_band": "50_64"})
+    response = patient.answer("age", {"age_band": "50_64"})
     cookie = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{drafts.COOKIE_NAME}=")]
     assert cookie and "Max-Age=604800" in cookie[0] and "HttpOnly" in cookie[0]
 
@@ -129,7 +139,7 @@ def test_purge_drafts_deletes_only_expired_ones(patient, runner, db, monkeypatch
 
 def test_start_over_deletes_the_draft(patient, client, db):
     patient.start()
-    patient.answer("about", {"age_band": "50_64"})
+    patient.answer("age", {"age_band": "50_64"})
     token = csrf_token(client.get("/").get_data(as_text=True))
     response = client.post("/start-over", data={"csrf_token": token})
     assert response.headers["Location"] == "/"
@@ -139,36 +149,39 @@ def test_start_over_deletes_the_draft(patient, client, db):
 
 def test_answers_can_be_deleted_from_any_step_and_the_summary(patient):
     patient.complete(LIKELY)
-    for url in ("/step/about", "/step/peg", "/summary"):
+    for url in ("/step/age", "/step/peg", "/summary"):
         assert 'action="/start-over"' in patient.page(url)
 
 
 def test_steps_need_a_draft(client):
-    assert client.get("/step/about").headers["Location"] == "/"
+    assert client.get("/step/age").headers["Location"] == "/"
 
 
 def test_cannot_skip_ahead_of_the_first_unanswered_step(patient, client):
     patient.start()
-    assert client.get("/step/peg").headers["Location"] == "/step/about"
-    assert client.get("/summary").headers["Location"] == "/step/about"
-    assert client.get("/request").headers["Location"] == "/step/about"
+    assert client.get("/step/peg").headers["Location"] == "/step/age"
+    assert client.get("/summary").headers["Location"] == "/step/age"
+    assert client.get("/request").headers["Location"] == "/step/age"
 
 
 # Steps, progress and branching
 
 def test_step_shows_progress_fieldsets_and_codes(patient):
     patient.start()
-    html = patient.page("/step/about")
-    assert "Step 1 of 7" in html and '<progress max="7" value="1"' in html
+    html = patient.page("/step/age")
+    assert "Step 1 of 9" in html and '<progress max="9" value="1"' in html  # adult steps count before the age is known
     assert "<legend>How old are you?</legend>" in html
     assert 'name="age_band" value="under_18"' in html
-    assert 'type="checkbox" id="pain_regions-0" name="pain_regions" value="neck"' in html
+    patient.answer("age", AGE)
+    html = patient.page("/step/urgent")
+    assert "Step 2 of 9" in html
+    assert 'type="checkbox" id="red_flags-0" name="red_flags" value="bladder_bowel"' in html
 
 
 def test_follow_up_questions_appear_without_javascript(patient, db):
-    patient.start()
-    first = {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration")}
-    response = patient.answer("about", {**first, "pain_spread": "below_knee_elbow"})
+    through_red_flags(patient)
+    first = {k: LIKELY[k] for k in ("pain_regions", "pain_side", "pain_duration", "walking_leg_symptoms")}
+    response = patient.answer("pain", {**first, "pain_spread": "below_knee_elbow"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Your answer added a question" in html
@@ -176,34 +189,35 @@ def test_follow_up_questions_appear_without_javascript(patient, db):
     assert re.search(r'data-link-id="limb_vs_spine"\s*>', html)  # no longer hidden
     assert draft_answers(db)["pain_spread"] == "below_knee_elbow"  # nothing lost meanwhile
 
-    response = patient.answer("about", {**first, "pain_spread": "below_knee_elbow",
-                                        "limb_vs_spine": "spine_worse", "numbness_tingling": "yes"})
-    assert response.headers["Location"] == "/step/urgent"
+    response = patient.answer("pain", {**first, "pain_spread": "below_knee_elbow",
+                                       "limb_vs_spine": "spine_worse", "numbness_tingling": "yes"})
+    assert response.headers["Location"] == "/step/worse"
     assert draft_answers(db)["limb_vs_spine"] == "spine_worse"
 
 
 def test_follow_up_left_blank_after_it_was_shown_is_an_error(patient):
-    patient.start()
-    first = {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration")}
-    response = patient.answer("about", {**first, "pain_spread": "above_knee_elbow"},
-                              asked="age_band pain_regions pain_duration pain_spread limb_vs_spine numbness_tingling")
+    through_red_flags(patient)
+    first = {k: LIKELY[k] for k in ("pain_regions", "pain_side", "pain_duration", "walking_leg_symptoms")}
+    response = patient.answer("pain", {**first, "pain_spread": "above_knee_elbow"},
+                              asked="pain_regions pain_side pain_duration pain_spread limb_vs_spine "
+                                    "numbness_tingling walking_leg_symptoms")
     html = response.get_data(as_text=True)
     assert "Choose which part hurts more" in html and 'href="#limb_vs_spine-0"' in html
 
 
 def test_follow_up_stays_hidden_when_not_needed(patient):
-    patient.start()
-    html = patient.page("/step/about")
+    through_red_flags(patient)
+    html = patient.page("/step/pain")
     assert re.search(r'data-link-id="limb_vs_spine"\s*hidden', html)
 
 
 def test_answers_to_questions_no_longer_shown_are_discarded(patient, db):
-    patient.start()
-    base = {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration")}
-    patient.answer("about", {**base, "pain_spread": "above_knee_elbow", "limb_vs_spine": "equal",
-                             "numbness_tingling": "no"})
+    through_red_flags(patient)
+    base = {k: LIKELY[k] for k in ("pain_regions", "pain_side", "pain_duration", "walking_leg_symptoms")}
+    patient.answer("pain", {**base, "pain_spread": "above_knee_elbow", "limb_vs_spine": "equal",
+                            "numbness_tingling": "no"})
     assert "limb_vs_spine" in draft_answers(db)
-    patient.answer("about", {**base, "pain_spread": "stays", "limb_vs_spine": "equal", "numbness_tingling": "no"})
+    patient.answer("pain", {**base, "pain_spread": "stays", "limb_vs_spine": "equal", "numbness_tingling": "no"})
     stored = draft_answers(db)
     assert stored["pain_spread"] == "stays"
     assert "limb_vs_spine" not in stored and "numbness_tingling" not in stored
@@ -212,16 +226,16 @@ def test_answers_to_questions_no_longer_shown_are_discarded(patient, db):
 def test_back_keeps_answers_and_never_fails_validation(patient, client):
     patient.complete(LIKELY)
     response = patient.answer("worse", {}, action="back")  # nothing chosen: still goes back
-    assert response.status_code == 303 and response.headers["Location"] == "/step/urgent"
+    assert response.status_code == 303 and response.headers["Location"] == "/step/pain"
     html = patient.page("/step/urgent")
     assert checked(html, "red_flags", "none")
-    response = patient.answer("about", {"age_band": "nonsense"}, action="back")
+    response = patient.answer("age", {"age_band": "nonsense"}, action="back")
     assert response.headers["Location"] == "/"
 
 
 def test_back_saves_what_was_valid(patient, db):
     patient.start()
-    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
+    patient.answer("age", AGE)
     patient.answer("urgent", {"red_flags": ["fever"]}, action="back")
     assert draft_answers(db)["red_flags"] == ["fever"]
 
@@ -237,10 +251,11 @@ def test_changing_an_answer_from_the_summary_returns_there(patient, client):
 # Validation
 
 @pytest.mark.parametrize("step, answers, message, anchor", [
-    P("about", {"age_band": "50_64", "pain_regions": ["neck"], "pain_spread": "stays"},
+    P("pain", {"pain_regions": ["neck"], "pain_side": "left", "neck_headache": "no", "pain_spread": "stays"},
       "Choose how long you have had this pain", "pain_duration-0", id="missing"),
-    P("about", {"age_band": "ancient", "pain_regions": ["neck"], "pain_duration": "gt_12m",
-                "pain_spread": "stays"}, "Choose one of the answers shown", "age_band-0", id="bad-code"),
+    P("pain", {"pain_regions": ["low_back"], "pain_side": "sideways", "pain_duration": "gt_12m",
+               "pain_spread": "stays", "walking_leg_symptoms": "no"},
+      "Choose one of the answers shown", "pain_side-0", id="bad-code"),
     P("urgent", {"red_flags": ["none", "fever"]}, "cannot be chosen with other answers",
       "red_flags-0", id="exclusive-combined"),
     P("urgent", {"red_flags": ["fever", "headache"]}, "Choose one of the answers shown",
@@ -272,46 +287,39 @@ def test_bad_input_gets_a_message_beside_the_field_and_answers_are_kept(patient,
 
 def test_tampered_field_names_are_ignored(patient, db):
     patient.start()
-    response = patient.answer("about", {**{k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration",
-                                                                  "pain_spread")},
-                                        "admin": "1", "peg_pain": "3"})
+    response = patient.answer("age", {**AGE, "admin": "1", "peg_pain": "3"})
     assert response.status_code == 303
-    assert set(draft_answers(db)) == {"age_band", "pain_regions", "pain_duration", "pain_spread"}
+    assert set(draft_answers(db)) == {"age_band"}
 
 
 def test_expired_csrf_token_keeps_the_answers(patient, client, db):
     patient.start()
-    data = {"csrf_token": "expired", "asked": "age_band pain_regions pain_duration pain_spread",
-            "age_band": "65_plus", "pain_regions": ["neck", "low_back"], "pain_duration": "gt_12m",
-            "pain_spread": "stays"}
-    response = client.post("/step/about", data=data)
+    data = {"csrf_token": "expired", "asked": "red_flags", "red_flags": ["night_pain", "osteoporosis"]}
+    patient.answer("age", AGE)
+    response = client.post("/step/urgent", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "this page timed out" in html
-    assert checked(html, "age_band", "65_plus") and checked(html, "pain_regions", "low_back")
-    assert draft_answers(db) == {}  # a forged post changes nothing
+    assert checked(html, "red_flags", "night_pain") and checked(html, "red_flags", "osteoporosis")
+    assert draft_answers(db) == AGE  # a forged post changes nothing
     data["csrf_token"] = csrf_token(html)
-    assert client.post("/step/about", data=data).status_code == 303
-    assert draft_answers(db)["age_band"] == "65_plus"
+    assert client.post("/step/urgent", data=data).status_code == 303
+    assert draft_answers(db)["red_flags"] == ["night_pain", "osteoporosis"]
 
 
 def test_exclusive_code_alone_is_fine(patient):
-    patient.start()
-    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
-    assert patient.answer("urgent", {"red_flags": ["none"]}).headers["Location"] == "/step/worse"
+    assert through_red_flags(patient).headers["Location"] == "/step/pain"
 
 
 # Stops
 
 def test_urgent_symptom_stops_with_emergency_advice(patient, client, db):
-    patient.start()
-    patient.answer("about", {k: LIKELY[k] for k in ("age_band", "pain_regions", "pain_duration", "pain_spread")})
-    response = patient.answer("urgent", {"red_flags": ["saddle_numbness"]})
+    response = through_red_flags(patient, ["saddle_numbness"])
     assert response.headers["Location"] == "/get-care-now"
     html = patient.page("/get-care-now")
-    assert "Please get emergency care now" in html and "Call 911" in html
+    assert "Get emergency care now" in html and "Call 911" in html
     assert "emergency department" in html and "(555) 010-0199" in html
-    assert 'href="/step/worse"' in html  # may still continue
+    assert 'href="/step/pain"' in html  # may still continue
 
 
 def test_urgent_page_continues_to_the_summary_when_everything_is_answered(patient):
@@ -323,7 +331,7 @@ def test_urgent_page_continues_to_the_summary_when_everything_is_answered(patien
 
 def test_urgent_page_only_for_urgent_answers(patient, client):
     patient.start()
-    assert client.get("/get-care-now").headers["Location"] == "/step/about"
+    assert client.get("/get-care-now").headers["Location"] == "/step/age"
 
 
 def test_urgent_patient_can_still_request_and_is_marked_urgent(patient, db):
@@ -334,16 +342,30 @@ def test_urgent_patient_can_still_request_and_is_marked_urgent(patient, db):
     assert row["urgent"] == 1
 
 
-def test_under_18_stops_kindly(patient, client, db):
+def test_under_18_is_asked_only_the_red_flags_then_stops_kindly(patient, client, db):
     patient.start()
-    response = patient.answer("about", {**{k: LIKELY[k] for k in ("pain_regions", "pain_duration", "pain_spread")},
-                                        "age_band": "under_18"})
+    response = patient.answer("age", {"age_band": "under_18"})
+    assert response.headers["Location"] == "/step/urgent"  # red flags are still checked
+    assert "Step 2 of 2" in patient.page("/step/urgent")
+    response = patient.answer("urgent", {"red_flags": ["none"]})
     assert response.headers["Location"] == "/adults-only"
     html = patient.page("/adults-only")
     assert "for adults" in html and "(555) 010-0199" in html
-    for url in ("/step/urgent", "/summary", "/request", "/continue"):
+    for url in ("/step/pain", "/step/peg", "/summary", "/request", "/continue"):
         assert client.get(url).headers["Location"] == "/adults-only"
-    assert db["screenings"].count == 0
+    row = next(db.query("SELECT outcome, flags, criteria, peg_score FROM screenings"))
+    assert row["outcome"] == "unlikely" and json.loads(row["flags"]) == ["minor"]
+    assert set(json.loads(row["criteria"]).values()) == {"unclear"} and row["peg_score"] is None
+
+
+def test_under_18_with_an_emergency_red_flag_gets_the_emergency_advice_first(patient, client):
+    patient.start()
+    patient.answer("age", {"age_band": "under_18"})
+    response = patient.answer("urgent", {"red_flags": ["leg_weakness"]})
+    assert response.headers["Location"] == "/get-care-now"
+    html = patient.page("/get-care-now")
+    assert "Call 911" in html and 'href="/adults-only"' in html
+    assert 'data-urgency="emergency"' in patient.page("/adults-only")
 
 
 # Summary
@@ -352,7 +374,7 @@ def test_under_18_stops_kindly(patient, client, db):
     P(LIKELY, "likely", "may be a good fit", id="likely"),
     P(POSSIBLE, "possible", "a doctor needs to know more", id="possible"),
     P(UNLIKELY, "unlikely", "may not be the right first step", id="unlikely"),
-    P(URGENT, "urgent", "Please get emergency care now", id="urgent"),
+    P(URGENT, "urgent", "Get emergency care now", id="urgent"),
 ])
 def test_summary_for_each_outcome(patient, answers, outcome, words):
     response = patient.complete(answers)
@@ -363,14 +385,14 @@ def test_summary_for_each_outcome(patient, answers, outcome, words):
     assert "This is not a diagnosis" in html
     assert 'href="/request"' in html  # every outcome offers the request
     assert "Pain for 3 months or more" in html
-    assert html.count('class="status status-') == 10  # every criterion, in words
+    assert html.count('class="status status-') == 11  # every criterion, in words
     assert "out of 10" in html
 
 
 def test_summary_lists_things_the_doctor_will_review(patient):
     patient.complete(likely(blood_thinners=["warfarin"], allergies=["latex"], diabetes="yes"))
     html = patient.page("/summary")
-    assert "Things the doctor will go over with you" in html
+    assert "Things the doctor will check with you" in html
     assert "blood thinner" in html and "latex" in html and "diabetes" in html
 
 
@@ -550,4 +572,4 @@ def test_a_second_patient_on_the_same_device_starts_fresh(patient, client, db):
     patient.complete(LIKELY)
     patient.send_request()
     Patient(client).start()
-    assert client.get("/continue").headers["Location"] == "/step/about"
+    assert client.get("/continue").headers["Location"] == "/step/age"

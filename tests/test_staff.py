@@ -152,9 +152,9 @@ def test_request_page_shows_what_a_scheduler_needs_and_no_clinical_answers(auth,
     auth.login()
     html = client.get(f"/staff/requests/{row['reference']}").get_data(as_text=True)
     for shown in ("Zelda Quartz", "+12025550", "Afternoons are best.", "Possibly a fit",
-                  "Bleeding risk", "Allergy: contrast medium", "Pain for 3 months or more", "age "):
+                  "Bleeding risk", "Allergy: iodinated contrast", "Pain for 3 months or more", "age "):
         assert shown in html, shown
-    for hidden in ("Warfarin", "Coumadin", "On average, how bad was your pain", "7 out of 10",
+    for hidden in ("Warfarin", "Coumadin", "describes your pain on average", "7 out of 10",
                    "How long have you had this pain"):
         assert hidden not in html, hidden
     assert audit_rows(app, "view_request")[-1]["object_id"] == row["reference"]

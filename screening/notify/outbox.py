@@ -78,7 +78,8 @@ def enqueue_new_request(db: Database, settings: Settings, request: dict[str, Any
     for address in settings.front_desk:
         _enqueue(db, "new_request", request["id"], address, subject, body)
     if settings.patient_confirmation and request.get("email"):
-        body = render_template("email/patient_confirmation.txt", reference=reference, settings=settings)
+        body = render_template("email/patient_confirmation.txt", reference=reference, settings=settings,
+                               due_at=request["due_at"])
         _enqueue(db, "patient_confirmation", request["id"], request["email"],
                  f"{settings.clinic_name}: we received your request ({reference})", body)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import clock
+from .. import clock, questionnaire
 
 COOKIE_NAME = "draft"
 
@@ -30,21 +30,34 @@ def create(db: Database, days: int) -> str:
     token = new_token()
     now = clock.now()
     db.execute(
-        "INSERT INTO drafts (id, answers, created_at, updated_at, expires_at) VALUES (?, '{}', ?, ?, ?)",
-        [draft_id(token), clock.iso(now), clock.iso(now), clock.iso(now + timedelta(days=days))],
+        "INSERT INTO drafts (id, answers, created_at, updated_at, expires_at, questionnaire_version)"
+        " VALUES (?, '{}', ?, ?, ?, ?)",
+        [draft_id(token), clock.iso(now), clock.iso(now), clock.iso(now + timedelta(days=days)),
+         questionnaire.CURRENT_VERSION],
     )
     return token
 
 
 def load(db: Database, token: str | None) -> dict[str, Any] | None:
-    """The draft's answers, or None when there is no such draft or it has expired."""
+    """The draft's answers under the current questionnaire, or None when there is no such draft or it expired.
+
+    A draft begun under an earlier version is carried over once, here: the answers
+    that keep their meaning stay, the rest will be asked again.
+    """
     if not token or len(token) > 64:
         return None
-    rows = list(db.query(
-        "SELECT answers FROM drafts WHERE id = ? AND expires_at > ?",
+    row = next(db.query(
+        "SELECT answers, questionnaire_version FROM drafts WHERE id = ? AND expires_at > ?",
         [draft_id(token), clock.iso(clock.now())],
-    ))
-    return json.loads(rows[0]["answers"]) if rows else None
+    ), None)
+    if row is None:
+        return None
+    answers = json.loads(row["answers"])
+    if row["questionnaire_version"] != questionnaire.CURRENT_VERSION:
+        answers = questionnaire.current().upgraded(answers, row["questionnaire_version"])
+        db.execute("UPDATE drafts SET answers = ?, questionnaire_version = ? WHERE id = ?",
+                   [json.dumps(answers), questionnaire.CURRENT_VERSION, draft_id(token)])
+    return answers
 
 
 def save(db: Database, token: str, answers: dict[str, Any], days: int) -> None:

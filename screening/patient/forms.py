@@ -14,7 +14,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from .. import clock
-from ..questionnaire import MULTI, SCALE, SCALE_MAX, SCALE_MIN, Item
+from ..questionnaire import MULTI, SCALE, SCALE_MAX, SCALE_MIN, TEXT, TEXT_MAX, Item
 
 INVALID_CHOICE = "Choose one of the answers shown"
 MESSAGE_MAX = 1000
@@ -65,6 +65,9 @@ class MultiChoiceField(SelectMultipleField):
 
 
 def field_for(item: Item) -> Field:
+    if item.type == TEXT:
+        return StringField(item.text, validators=[
+            Length(max=TEXT_MAX, message=f"Use {TEXT_MAX} characters or fewer. A short name is enough")])
     if item.type == MULTI:
         return MultiChoiceField(
             item.text,
@@ -93,6 +96,8 @@ def answer_from_field(item: Item, data: Any) -> Any:
     """The stored form of a field's data: int for scale items, code or list of codes otherwise."""
     if item.type == SCALE:
         return int(data)
+    if item.type == TEXT:
+        return (data or "").strip() or None
     if item.type == MULTI:
         return [o.code for o in item.options if o.code in set(data)]
     return data

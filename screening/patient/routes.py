@@ -6,7 +6,8 @@ from flask import (
 )
 
 from .. import fhir, questionnaire as q
-from ..assessment import FLAGS, URGENT_RED_FLAGS, assess
+from ..assessment import FLAGS, URGENT, assess, safety_net, urgency
+from ..rules.common import sorted_flags
 from ..db import get_db
 from ..extensions import csrf, limiter
 from ..notify import outbox, send_after_response
@@ -52,27 +53,17 @@ def _is_minor(answers) -> bool:
     return answers.get("age_band") == "under_18"
 
 
-def _has_urgent_flag(answers) -> bool:
-    return bool(set(answers.get("red_flags", ())) & URGENT_RED_FLAGS)
+def _urgency(answers) -> str | None:
+    """The red-flag tier of the answers so far ("emergency", "same_day" or None)."""
+    return urgency(answers.get("red_flags"))
 
 
 def _resume_target(answers) -> str:
     """Where a returning patient continues: the first step with an unanswered question."""
-    if _is_minor(answers):
-        return url_for("patient.adults_only")
-    step = q.first_incomplete_step(answers)
-    return url_for("patient.step", step_id=step.id) if step else url_for("patient.summary")
-
-
-def _step_after(step: q.Step, answers) -> q.Step | None:
-    applicable = q.steps_that_apply(answers)
-    later = [s for s in applicable if q.STEP_IDS.index(s.id) > q.STEP_IDS.index(step.id)]
-    return later[0] if later else None
-
-
-def _progress(step: q.Step, answers) -> tuple[int, int]:
-    applicable = [s.id for s in q.steps_that_apply(answers)]
-    return applicable.index(step.id) + 1, len(applicable)
+    step = q.current().first_incomplete_step(answers)
+    if step:
+        return url_for("patient.step", step_id=step.id)
+    return url_for("patient.adults_only") if _is_minor(answers) else url_for("patient.summary")
 
 
 @bp.get("/")
@@ -120,15 +111,14 @@ def start_over():
 @bp.route("/step/<step_id>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one re-renders the answers
 def step(step_id: str):
-    current = q.STEPS_BY_ID.get(step_id) or abort(404)
+    definition = q.current()
+    current = definition.steps_by_id.get(step_id) or abort(404)
     token, answers = _draft()
     if answers is None:
         return _no_draft_redirect(token)
-    if _is_minor(answers) and current.id != q.STEP_IDS[0]:
-        return redirect(url_for("patient.adults_only"))
-    first_gap = q.first_incomplete_step(answers)
-    if not q.step_applies(current, answers) or (
-        first_gap and q.STEP_IDS.index(current.id) > q.STEP_IDS.index(first_gap.id)
+    first_gap = definition.first_incomplete_step(answers)
+    if not definition.step_applies(current, answers) or (
+        first_gap and definition.step_ids.index(current.id) > definition.step_ids.index(first_gap.id)
     ):
         return redirect(_resume_target(answers))
 
@@ -144,9 +134,9 @@ def step(step_id: str):
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
     valid = {i.link_id: answer_from_field(i, form[i.link_id].data)
              for i in current.items if not form[i.link_id].errors}
-    others = {k: v for k, v in answers.items() if q.STEP_OF_ITEM.get(k) is not current}
-    merged = q.shown_answers({**others, **valid})
-    shown_ids = {i.link_id for i in q.shown_items(current, merged)}
+    others = {k: v for k, v in answers.items() if definition.step_of_item.get(k) is not current}
+    merged = definition.shown_answers({**others, **{k: v for k, v in valid.items() if v is not None}})
+    shown_ids = {i.link_id for i in definition.shown_items(current, merged)}
     asked = set((form.asked.data or "").split())
     revealed = False
     for item in current.items:
@@ -162,9 +152,8 @@ def step(step_id: str):
         after_this_request(lambda response: _with_draft_cookie(response, token))
 
     if request.form.get("action") == "back":  # Back never fails validation
-        applicable = q.steps_that_apply(merged)
-        earlier = [s for s in applicable if q.STEP_IDS.index(s.id) < q.STEP_IDS.index(current.id)]
-        return redirect(url_for("patient.step", step_id=earlier[-1].id) if earlier
+        earlier = definition.neighbour(current, merged, -1)
+        return redirect(url_for("patient.step", step_id=earlier.id) if earlier
                         else url_for("patient.landing"), 303)
 
     errors = [(item, form[item.link_id].errors[0]) for item in current.items
@@ -172,25 +161,25 @@ def step(step_id: str):
     if csrf_failed or errors or revealed:
         return _render_step(current, form, merged, errors, csrf_failed, revealed)
 
-    if q.first_incomplete_step(merged) is None:
+    complete = definition.first_incomplete_step(merged) is None
+    if complete:
         submissions.store_screening(get_db(), drafts.draft_id(token), assess(merged))
-    if "red_flags" in shown_ids and _has_urgent_flag(merged):
+    if "red_flags" in shown_ids and _urgency(merged):
         return redirect(url_for("patient.urgent"), 303)
-    if _is_minor(merged):
-        return redirect(url_for("patient.adults_only"), 303)
-    following = _step_after(current, merged)
-    if following is None or (form.return_to.data == "summary" and q.first_incomplete_step(merged) is None):
-        return redirect(url_for("patient.summary"), 303)
+    following = definition.neighbour(current, merged, 1)
+    if following is None or (form.return_to.data == "summary" and complete):
+        return redirect(_resume_target(merged), 303)
     return redirect(url_for("patient.step", step_id=following.id), 303)
 
 
 def _render_step(current, form, answers, errors, csrf_failed, revealed):
-    shown_ids = [i.link_id for i in q.shown_items(current, answers)]
+    definition = q.current()
+    shown_ids = [i.link_id for i in definition.shown_items(current, answers)]
     form.asked.data = " ".join(shown_ids)
-    number, total = _progress(current, answers)
+    number, total = definition.progress(current, answers)
     return render_template(
         "patient/step.html", step=current, form=form, shown_ids=set(shown_ids), errors=errors,
-        csrf_failed=csrf_failed, revealed=revealed, number=number, total=total,
+        csrf_failed=csrf_failed, revealed=revealed, number=number, total=total, text_max=q.TEXT_MAX,
     )
 
 
@@ -199,14 +188,11 @@ def urgent():
     token, answers = _draft()
     if answers is None:
         return _no_draft_redirect(token)
-    if not _has_urgent_flag(answers):
+    tier = _urgency(answers)
+    if not tier:
         return redirect(_resume_target(answers))
-    following = _step_after(q.STEP_OF_ITEM["red_flags"], answers)
-    if following is None or q.first_incomplete_step(answers) is None:  # nothing left to ask
-        next_url = url_for("patient.summary")
-    else:
-        next_url = url_for("patient.step", step_id=following.id)
-    return render_template("patient/urgent.html", next_url=next_url)
+    return render_template("patient/urgent.html", tier=tier, next_url=_resume_target(answers),
+                           minor=_is_minor(answers))
 
 
 @bp.get("/adults-only")
@@ -214,9 +200,10 @@ def adults_only():
     token, answers = _draft()
     if answers is None:
         return _no_draft_redirect(token)
-    if not _is_minor(answers):
+    if not _is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
         return redirect(_resume_target(answers))
-    return render_template("patient/adults_only.html", first_step=q.STEP_IDS[0])
+    return render_template("patient/adults_only.html", first_step=q.current().step_ids[0],
+                           tier=_urgency(answers))
 
 
 def _finished_draft():
@@ -224,7 +211,7 @@ def _finished_draft():
     token, answers = _draft()
     if answers is None:
         return None, _no_draft_redirect(token)
-    if _is_minor(answers) or q.first_incomplete_step(answers) is not None:
+    if _is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
         return None, redirect(_resume_target(answers))
     return (token, assess(answers)), None
 
@@ -235,7 +222,14 @@ def summary():
     if detour:
         return detour
     _token, assessment = finished
-    return render_template("patient/summary.html", a=assessment, FLAGS=FLAGS, answered=q.answered_by_step(assessment.answers))
+    red_flags = q.current().items["red_flags"]
+    watch_for = safety_net(assessment.answers)
+    return render_template(
+        "patient/summary.html", a=assessment, FLAGS=FLAGS, tier=_urgency(assessment.answers),
+        flags=sorted_flags(assessment.flags - {"urgent_red_flag", "emergency_red_flag", "minor"}, FLAGS),
+        answered=q.current().answered_by_step(assessment.answers),
+        watch_for=[o.label for o in red_flags.options if o.code in watch_for],
+    )
 
 
 @bp.route("/request", methods=["GET", "POST"])
@@ -257,8 +251,7 @@ def consultation_request():
         if valid:
             settings = outbox.Settings.from_config(current_app.config)
             reference, request_id = submissions.submit_request(
-                get_db(), token, assessment, form.contact_details(),
-                current_app.config["CONTACT_SLA_HOURS"],
+                get_db(), token, assessment, form.contact_details(), _contact_hours(assessment.outcome),
                 on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
             )
             session["reference"] = reference
@@ -268,7 +261,14 @@ def consultation_request():
                 response.call_on_close(send_after_response(current_app._get_current_object(), request_id))
             return response
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
-    return render_template("patient/request.html", form=form, a=assessment, csrf_failed=csrf_failed)
+    return render_template("patient/request.html", form=form, a=assessment, csrf_failed=csrf_failed,
+                           tier=_urgency(assessment.answers), contact_hours=_contact_hours(assessment.outcome))
+
+
+def _contact_hours(outcome: str) -> int:
+    """How soon the clinic promises a first call: sooner for urgent screenings."""
+    key = "URGENT_CONTACT_HOURS" if outcome == URGENT else "CONTACT_SLA_HOURS"
+    return current_app.config[key]
 
 
 @bp.get("/done")
@@ -276,13 +276,15 @@ def done():
     reference = session.get("reference")
     if not reference:
         return redirect(url_for("patient.landing"))
-    return render_template(
-        "patient/done.html", reference=format_reference(reference),
-        due_at=submissions.due_at_for(get_db(), reference),
-        sla_hours=current_app.config["CONTACT_SLA_HOURS"],
-    )
+    sent = submissions.sent_request(get_db(), reference)
+    return render_template("patient/done.html", reference=format_reference(reference), sent=sent)
 
 
 @bp.get("/questionnaire.json")
 def questionnaire_json():
-    return jsonify(fhir.questionnaire_resource(current_app.config["FHIR_BASE_URL"]))
+    """The FHIR Questionnaire of the current version, or of `?version=` (every released one)."""
+    try:
+        definition = q.definition(request.args.get("version", q.CURRENT_VERSION))
+    except LookupError:
+        abort(404)
+    return jsonify(fhir.questionnaire_resource(definition, current_app.config["FHIR_BASE_URL"]))

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from sqlite_utils import Database
 
-from .. import clock, questionnaire
+from .. import clock, rules
 from ..assessment import Assessment
 from ..db import immediate_transaction
 from ..references import new_reference
@@ -22,7 +22,7 @@ def store_screening(db: Database, submission_key: str, assessment: Assessment) -
     """
     now = clock.iso(clock.now())
     row = {
-        "questionnaire_version": questionnaire.VERSION,
+        "questionnaire_version": assessment.questionnaire_version,
         "rules_version": assessment.rules_version,
         "answers": json.dumps(assessment.answers),
         "outcome": assessment.outcome,
@@ -104,6 +104,12 @@ def submit_request(
     return reference, created["id"]
 
 
-def due_at_for(db: Database, reference: str) -> str | None:
-    rows = list(db.query("SELECT due_at FROM requests WHERE reference = ?", [reference]))
-    return rows[0]["due_at"] if rows else None
+def sent_request(db: Database, reference: str) -> dict[str, Any] | None:
+    """What the confirmation page repeats: when the call is due and the urgent advice's tier."""
+    row = next(db.query(
+        """SELECT r.due_at, s.flags, s.rules_version FROM requests r JOIN screenings s ON s.id = r.screening_id
+           WHERE r.reference = ?""", [reference]), None)
+    if row is None:
+        return None
+    tier = rules.for_version(row["rules_version"]).urgency_of_flags(json.loads(row["flags"]))
+    return {"due_at": row["due_at"], "tier": tier}

@@ -1,75 +1,113 @@
-"""The physician's intake: what to check first, from the answers and the definition; reviews; exports."""
+"""The physician's intake: what to check first, in clinical words; reviews; exports.
+
+Everything here reads a screening with the questionnaire definition and the
+rules version it was answered and assessed under, so an old screening shows
+its own questions, codes and flags. The meaning of each flag lives in the rules
+(`flag_reasons`); nothing here repeats it.
+"""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
+from types import ModuleType
 from typing import Any, Iterator
 
 from sqlite_utils import Database
 
-from .. import clock, questionnaire as q
-from ..assessment import OTHER_RED_FLAGS, URGENT_RED_FLAGS
+from .. import clock, questionnaire as q, rules
+from ..rules.common import sorted_flags
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One answer in clinical words, with the patient's own words beside it."""
+
+    clinical: str
+    patient: str
 
 
 @dataclass
 class SafetyEntry:
-    kind: str  # urgent | review | contraindication | precaution
+    flag: str
+    kind: str  # urgent | review | contraindication | precaution | stop
     title: str
-    details: list[str] = field(default_factory=list)
+    details: list[Reading] = field(default_factory=list)
 
 
-def _labels(link_id: str, answers: dict[str, Any], only: frozenset[str] | None = None) -> list[str]:
-    value = answers.get(link_id)
-    if value is None:
-        return []
-    codes = value if isinstance(value, list) else [value]
-    item = q.ITEMS[link_id]
-    return [item.label_for(c) for c in codes if (only is None or c in only) and c not in item.exclusive_codes]
+@dataclass(frozen=True)
+class Screening:
+    """A stored screening with the definition and rules it was answered and assessed under."""
 
+    definition: q.Definition
+    rules: ModuleType
+    answers: dict[str, Any]
 
-def safety_panel(answers: dict[str, Any]) -> list[SafetyEntry]:
-    """Everything that could change whether or how to do the procedure, most serious first."""
-    entries = []
-    urgent = _labels("red_flags", answers, URGENT_RED_FLAGS)
-    if urgent:
-        entries.append(SafetyEntry("urgent", "Urgent red flags: patient told to seek emergency care", urgent))
-    other = _labels("red_flags", answers, OTHER_RED_FLAGS)
-    if other:
-        entries.append(SafetyEntry("review", "Red flags for a non-facet cause", other))
-    thinners = answers.get("blood_thinners", [])
-    bleeding = answers.get("bleeding_disorder")
-    if thinners != ["none"] or bleeding in ("yes", "not_sure"):
-        details = (["Not sure whether they take a blood thinner"] if thinners == ["not_sure"]
-                   else _labels("blood_thinners", answers))
-        if bleeding == "yes":
-            details.append("Reports a bleeding problem or bleeds or bruises very easily")
-        elif bleeding == "not_sure":
-            details.append("Not sure about a bleeding problem")
-        entries.append(SafetyEntry("contraindication", "Bleeding risk: needs an anticoagulation plan", details))
-    allergies = [a for a in answers.get("allergies", []) if a not in ("none", "latex")]
-    if allergies:
-        entries.append(SafetyEntry("contraindication", "Allergies to what is injected",
-                                   [q.ITEMS["allergies"].label_for(a) for a in allergies]))
-    if answers.get("infection") == "yes":
-        entries.append(SafetyEntry("contraindication", "Current infection",
-                                   ["Fever, antibiotics now, or a skin problem near the painful area"]))
-    if answers.get("pregnant") in ("yes", "not_sure"):
-        entries.append(SafetyEntry("contraindication", "Pregnancy",
-                                   [q.ITEMS["pregnant"].label_for(answers["pregnant"])]))
-    if "latex" in answers.get("allergies", []):
-        entries.append(SafetyEntry("precaution", "Latex allergy"))
-    if answers.get("diabetes") == "yes":
-        entries.append(SafetyEntry("precaution", "Diabetes: steroid may raise blood glucose"))
-    if answers.get("lie_prone") == "no":
-        entries.append(SafetyEntry("precaution", "Cannot lie prone for about 30 minutes"))
-    return entries
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> "Screening":
+        definition = q.definition(row["questionnaire_version"])
+        return cls(definition, rules.for_version(row["rules_version"]),
+                   definition.shown_answers(row["answers"]))
 
+    def reading(self, link_id: str, value: Any) -> Reading:
+        """One answer (a code, or typed text) in clinical and in the patient's words."""
+        item = self.definition.items[link_id]
+        if item.type in (q.SINGLE, q.MULTI) and item.option(value).clinical:
+            return Reading(item.option(value).clinical, item.label_for(value))
+        patient = item.labels(value)[0]
+        return Reading(f"{item.clinical}: {item.labels(value, clinical=True)[0]}", patient)
 
-def answer_text(answers: dict[str, Any], link_id: str) -> str:
-    """Words for an answer, or an em dash when the item was not asked."""
-    if link_id not in answers:
-        return "—"
-    return ", ".join(q.answer_labels(q.ITEMS[link_id], answers[link_id]))
+    def answer(self, link_id: str) -> Reading | None:
+        """The whole answer to one item, or None when it was not asked."""
+        if link_id not in self.answers:
+            return None
+        item = self.definition.items[link_id]
+        value = self.answers[link_id]
+        return Reading(", ".join(item.labels(value, clinical=True)), ", ".join(item.labels(value)))
+
+    def safety_panel(self, flags: list[str]) -> list[SafetyEntry]:
+        """Each stored flag, most serious first, with the answers that raised it.
+
+        A flag whose every reason a more serious one already lists (an urgent red
+        flag under an emergency) is not listed twice.
+        """
+        reasons = self.rules.flag_reasons(self.answers)
+        entries, listed = [], set()
+        for flag in sorted_flags(flags, self.rules.FLAGS):
+            found = [r for r in reasons.get(flag, []) if r not in listed]
+            if reasons.get(flag) and not found:
+                continue
+            listed.update(found)
+            info = self.rules.FLAGS[flag]
+            entries.append(SafetyEntry(flag, info.kind, info.clinical_text,
+                                       [self.reading(link_id, value) for link_id, value in found]))
+        return entries
+
+    def facts(self, section: str) -> list[tuple[q.Step, list[tuple[q.Item, Reading]]]]:
+        """Every answer of the steps the intake shows in `section` ("history" or "safety")."""
+        return [
+            (step, [(item, self.answer(item.link_id)) for item in step.items if item.link_id in self.answers])
+            for step in self.definition.steps
+            if step.intake == section and any(item.link_id in self.answers for item in step.items)
+        ]
+
+    def criterion_answers(self, code: str) -> list[tuple[q.Item, Reading]]:
+        """The answers a criterion read, to show beside it."""
+        return [(self.definition.items[link_id], self.answer(link_id))
+                for link_id in self.rules.CRITERIA[code].inputs if link_id in self.answers]
+
+    def age_warning(self, date_of_birth: str, screened_at: str) -> str | None:
+        """A warning when the age band chosen does not fit the date of birth given on the request form."""
+        ages = self.definition.age_range(self.answers)
+        if ages is None:
+            return None
+        born, on = date.fromisoformat(date_of_birth), clock.parse(screened_at).date()
+        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        if ages[0] <= age <= ages[1]:
+            return None
+        band = self.answer("age_band").patient if "age_band" in self.answers else f"{ages[0]} to {ages[1]}"
+        return (f"Age does not match: the screening says “{band}”, but the date of birth given makes the "
+                f"patient {age} at the time of screening. Check the date of birth when you call.")
 
 
 # Reviews
@@ -93,8 +131,20 @@ SCREENING_COLUMNS = ["screening_id", "created_at", "updated_at", "questionnaire_
                      "outcome", "flags", "peg_score", "request_made"]
 
 
+def answer_columns() -> list[str]:
+    """Every linkId of every version, current ones first: one export holds screenings of all versions."""
+    columns = list(q.current().items)
+    for version in reversed(q.VERSIONS):
+        columns += [link_id for link_id in q.definition(version).items if link_id not in columns]
+    return columns
+
+
 def screening_rows(db: Database, start: str | None = None, end: str | None = None) -> Iterator[list[Any]]:
-    """One row per screening: the columns above, then one column per linkId (multi joined with ';')."""
+    """One row per screening: the columns above, then one column per linkId (multi joined with ';').
+
+    Codes are written as stored, under the screening's own questionnaire version.
+    """
+    columns = answer_columns()
     clauses, params = [], []
     if start:
         clauses.append("s.created_at >= ?")
@@ -113,8 +163,8 @@ def screening_rows(db: Database, start: str | None = None, end: str | None = Non
                  row["rules_version"], row["outcome"], ";".join(json.loads(row["flags"])), row["peg_score"],
                  "yes" if row["request_made"] else "no"]
         yield fixed + [";".join(map(str, v)) if isinstance(v, list) else v
-                       for v in (answers.get(link_id) for link_id in q.ITEMS)]
+                       for v in (answers.get(link_id) for link_id in columns)]
 
 
 def screening_header() -> list[str]:
-    return SCREENING_COLUMNS + list(q.ITEMS)
+    return SCREENING_COLUMNS + answer_columns()

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 from sqlite_utils import Database
 
-from .. import clock
+from .. import clock, rules
 from ..references import normalize as normalize_reference
 
 STATUSES = ("new", "contacted", "scheduled", "unable_to_reach", "declined", "closed")
@@ -91,7 +91,7 @@ class Filters:
 
 QUEUE_COLUMNS = """
     r.id, r.reference, r.full_name, r.phone, r.email, r.location, r.urgent, r.status,
-    r.created_at, r.due_at, r.attempts, r.last_attempt_at, s.outcome, s.flags,
+    r.created_at, r.due_at, r.attempts, r.last_attempt_at, s.outcome, s.flags, s.rules_version,
     EXISTS (SELECT 1 FROM reviews v WHERE v.request_id = r.id) AS reviewed
 """
 QUEUE_FROM = "FROM requests r JOIN screenings s ON s.id = r.screening_id"
@@ -100,6 +100,8 @@ QUEUE_ORDER = "ORDER BY (r.status <> 'new'), r.urgent DESC, r.due_at, r.id"
 
 def _row(row: dict) -> dict:
     row["flags"] = json.loads(row["flags"])
+    # "emergency" or "same_day" for an urgent request, read by the rules that assessed it.
+    row["urgency"] = rules.for_version(row["rules_version"]).urgency_of_flags(row["flags"])
     return row
 
 

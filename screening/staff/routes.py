@@ -7,8 +7,8 @@ from datetime import date
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from .. import audit, clock, csv_export, fhir, params, questionnaire as q
-from ..assessment import CRITERIA, FLAGS, OUTCOME_LABELS, OUTCOMES, SOURCES
+from .. import audit, clock, csv_export, fhir, params
+from ..assessment import FLAGS, OUTCOME_LABELS, OUTCOMES, SOURCES, URGENCY_LABELS
 from ..auth import roles_required
 from ..db import connect, get_db
 from ..references import format_reference
@@ -61,7 +61,7 @@ def queue_page():
         location_options=[(name, name) for name in queue.locations(db)],
         search_form=SearchForm(q=filters.search), filter_args=lambda **c: _filter_args(filters, **c),
         STATUS_NAMES=queue.STATUS_NAMES, OUTCOME_LABELS=OUTCOME_LABELS, FLAGS=FLAGS,
-        format_reference=format_reference,
+        URGENCY_LABELS=URGENCY_LABELS, format_reference=format_reference,
     )
 
 
@@ -121,14 +121,18 @@ def _load(reference: str) -> dict:
 def _render_request(row: dict, status_form=None, attempt_form=None, note_form=None):
     allowed = queue.TRANSITIONS[row["status"]]
     due_text, overdue = queue.due_text(row, clock.now())
+    screening = intake.Screening.of(row)
     return render_template(
         "staff/request.html", r=row, age=clock.age(date.fromisoformat(row["date_of_birth"])),
+        rules=screening.rules, flags=[e for e in screening.safety_panel(row["flags"]) if e.kind != "stop"],
+        age_warning=screening.age_warning(row["date_of_birth"], row["screened_at"]),
+        URGENCY_LABELS=URGENCY_LABELS,
         events=queue.events(get_db(), row["id"]),
         status_form=status_form or StatusForm(allowed=allowed),
         attempt_form=attempt_form or AttemptForm(),
         note_form=note_form or NoteForm(),
         due_text=due_text, overdue=overdue, reference=format_reference(row["reference"]),
-        CRITERIA=CRITERIA, FLAGS=FLAGS, OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
+        OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
         METHODS=queue.METHODS, RESULTS=queue.RESULTS,
     )
 
@@ -201,14 +205,14 @@ def intake_page(reference: str):
 
 
 def _render_intake(row: dict, review_form=None):
-    answers = row["answers"]
+    screening = intake.Screening.of(row)
     return render_template(
-        "staff/intake.html", r=row, age=clock.age(date.fromisoformat(row["date_of_birth"])), answers=answers,
-        reference=format_reference(row["reference"]),
-        safety=intake.safety_panel(answers), answered=q.answered_by_step(answers),
-        text=lambda link_id: intake.answer_text(answers, link_id),
+        "staff/intake.html", r=row, s=screening, age=clock.age(date.fromisoformat(row["date_of_birth"])),
+        reference=format_reference(row["reference"]), safety=screening.safety_panel(row["flags"]),
+        age_warning=screening.age_warning(row["date_of_birth"], row["screened_at"]),
         reviews=intake.reviews(get_db(), row["id"]), review_form=review_form or ReviewForm(),
-        CRITERIA=CRITERIA, SOURCES=SOURCES, OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
+        SOURCES=SOURCES, OUTCOME_LABELS=OUTCOME_LABELS, URGENCY_LABELS=URGENCY_LABELS,
+        STATUS_NAMES=queue.STATUS_NAMES,
     )
 
 
@@ -232,8 +236,8 @@ def review(reference: str):
 def fhir_response(reference: str):
     row = _load(reference)
     resource = fhir.questionnaire_response(
-        current_app.config["FHIR_BASE_URL"], screening_id=row["screening_id"], authored=row["screened_at"],
-        questionnaire_version=row["questionnaire_version"], answers=row["answers"], outcome=row["outcome"],
+        intake.Screening.of(row).definition, current_app.config["FHIR_BASE_URL"],
+        screening_id=row["screening_id"], authored=row["screened_at"], answers=row["answers"], outcome=row["outcome"],
         criteria=row["criteria"], flags=row["flags"], peg_score=row["peg_score"],
         rules_version=row["rules_version"],
     )
