@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test init-db chromium bench clean
+.PHONY: run test init-db chromium bench clean data-dictionary
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ chromium:
 
 test: $(VENV)/.installed-dev chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate docs/data-dictionary-<version>.md and .csv from the definitions and the rules.
+data-dictionary: $(VENV)/.installed
+	FLASK_DEBUG=1 $(BIN)/flask --app run data-dictionary
 
 # Queue query timings with 100,000 requests in a throwaway database.
 bench: $(VENV)/.installed

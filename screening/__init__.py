@@ -40,7 +40,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import auth, db, errors, formatting, notify
+    from . import auth, db, dictionary, errors, formatting, notify
     from .admin import bp as admin_bp
     from .extensions import csrf, limiter
     from .patient import bp as patient_bp
@@ -52,6 +52,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     formatting.init_app(app)
     notify.init_app(app)
+    dictionary.init_app(app)
     for blueprint in (errors.bp, patient_bp, auth.bp, staff_bp, admin_bp):
         app.register_blueprint(blueprint)
 

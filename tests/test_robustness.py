@@ -3,13 +3,13 @@ import re
 
 import pytest
 
-from screening.questionnaire import ITEMS
+from screening.staff.intake import answer_columns
 
 from .conftest import AuthActions, Patient, csrf_token
 
 NASTY = ["", " ", "x" * 3000, "\x00", "'; DROP TABLE requests; --", "<script>alert(1)</script>", "%", "_",
          "../../etc/passwd", "１２３", "-1", "99999999999999999999999", "1e308", "ÿ\u202e", "None", "[]"]
-FIELDS = [*ITEMS, "asked", "return_to", "action", "full_name", "phone", "email", "date_of_birth-month",
+FIELDS = [*answer_columns(), "version", "asked", "return_to", "action", "full_name", "phone", "email", "date_of_birth-month",
           "date_of_birth-day", "date_of_birth-year", "preferred_contact", "best_time", "location",
           "patient_status", "insurance", "message", "consent", "website", "q", "status", "note", "method",
           "result", "username", "display_name", "role", "password", "confirm", "page", "outcome", "flag",
@@ -17,7 +17,7 @@ FIELDS = [*ITEMS, "asked", "return_to", "action", "full_name", "phone", "email",
 
 
 def urls(app, reference):
-    samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "about",
+    samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "medicines",
                "filename": "css/main.css"}
     for rule in app.url_map.iter_rules():
         url = rule.rule
@@ -32,7 +32,7 @@ def test_hostile_input_never_causes_a_server_error(app, client, staff, make_requ
     reference = make_request()["reference"]
     if who == "patient":
         Patient(client).complete()
-        token_page = "/step/about"
+        token_page = "/step/age"
     else:
         AuthActions(client).login(who)
         token_page = "/staff/login" if who == "admin" else "/staff/"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 SINGLE = "single"
 MULTI = "multi"
@@ -105,7 +105,7 @@ class Item:
             if value not in self.codes:
                 raise ValueError(f"{name}: unknown code {value!r}")
             return value
-        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        if not isinstance(value, list):
             raise ValueError(f"{name}: expected a list of codes, got {value!r}")
         codes = list(value)
         if not codes:

@@ -52,7 +52,7 @@ class Screening:
     def reading(self, link_id: str, value: Any) -> Reading:
         """One answer (a code, or typed text) in clinical and in the patient's words."""
         item = self.definition.items[link_id]
-        if item.type in (q.SINGLE, q.MULTI) and item.option(value).clinical:
+        if item.type == q.MULTI and item.option(value).clinical:  # each option names itself
             return Reading(item.option(value).clinical, item.label_for(value))
         patient = item.labels(value)[0]
         return Reading(f"{item.clinical}: {item.labels(value, clinical=True)[0]}", patient)

@@ -24,8 +24,9 @@ def test_physician_reads_the_intake_marks_it_reviewed_and_prints_it(
     page.get_by_role("link", name="Open the physician intake").click()
 
     panel = page.locator(".safety-panel")
-    for text in ("Urgent red flags", "Warfarin (Coumadin, Jantoven)", "X-ray dye (contrast)", "Pregnancy",
-                 "Cannot lie prone", "Latex allergy"):
+    for text in ("EMERGENCY red flag", "Saddle anaesthesia", "Warfarin", "Brilique", "Allergy: iodinated contrast",
+                 "Pregnancy status uncertain", "Pacemaker", "Opioids on most days", "Cannot lie prone",
+                 "Latex allergy"):
         assert text in panel.inner_text(), text
     assert_accessible(page)
 
