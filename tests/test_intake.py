@@ -229,3 +229,17 @@ def test_every_criterion_cites_a_known_source(version):
     cited = {c.source for c in rules.for_version(version).CRITERIA.values()}
     assert cited <= set(SOURCES)
     assert all(SOURCES[key] for key in cited)
+
+
+@pytest.mark.parametrize("born, warned", [
+    P("1968-03-27", False, id="fits-50-64"),
+    P("1990-01-01", True, id="too-young-for-50-64"),
+])
+def test_age_band_that_does_not_fit_the_date_of_birth_is_flagged(auth, client, make_request, born, warned):
+    row = make_request(LIKELY, date_of_birth=born)  # LIKELY says 50 to 64
+    auth.login("physician")
+    for url in (f"/staff/requests/{row['reference']}", f"/staff/requests/{row['reference']}/intake"):
+        html = client.get(url).get_data(as_text=True)
+        assert ("data-age-warning" in html) is warned, url
+        if warned:
+            assert "“50 to 64”" in html

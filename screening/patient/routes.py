@@ -69,7 +69,8 @@ def _resume_target(answers) -> str:
 @bp.get("/")
 def landing():
     _token, answers = _draft()
-    return render_template("patient/landing.html", has_draft=answers is not None)
+    return render_template("patient/landing.html", has_draft=answers is not None,
+                           step_count=len(q.current().steps))
 
 
 @bp.get("/about-the-procedure")
