@@ -1,6 +1,8 @@
 """Known answer sets used across the tests (questionnaire 2.0.0, and 1.0.0 for old screenings)."""
 import copy
 
+from screening import questionnaire
+
 LIKELY = {
     "age_band": "50_64",
     "red_flags": ["none"],
@@ -66,32 +68,9 @@ EVERY_FLAG = likely(
     pain_spread="above_knee_elbow", limb_vs_spine="equal", numbness_tingling="yes",
 )
 
-# Version 1.0.0, as screenings answered before the upgrade hold them.
-V1_LIKELY = {
-    "age_band": "50_64",
-    "pain_regions": ["low_back"],
-    "pain_duration": "gt_12m",
-    "pain_spread": "stays",
-    "red_flags": ["none"],
-    "worse_with": ["bending_backward", "standing"],
-    "treatments_tried": ["physical_therapy", "medication"],
-    "treatment_duration": "gt_3m",
-    "treatment_relief": "some",
-    "imaging": ["mri"],
-    "imaging_facet": "yes",
-    "prior_procedures": ["none"],
-    "rfa_interest": "yes",
-    "blood_thinners": ["none"],
-    "bleeding_disorder": "no",
-    "allergies": ["none"],
-    "infection": "no",
-    "pregnant": "not_applicable",
-    "diabetes": "no",
-    "lie_prone": "yes",
-    "peg_pain": 7,
-    "peg_enjoyment": 6,
-    "peg_activity": 6,
-}
+# Version 1.0.0, as screenings answered before the upgrade hold them: the same patient,
+# asked only what 1.0.0 asked.
+V1_LIKELY = {k: v for k, v in LIKELY.items() if k in questionnaire.definition("1.0.0").items}
 
 
 def v1_likely(**changes):
