@@ -26,7 +26,9 @@
     var update = function () {
       conditional.forEach(function (block) {
         var codes = block.getAttribute("data-shown-codes").split(" ");
-        var chosen = form.querySelectorAll("input[name='" + block.getAttribute("data-shown-when") + "']:checked");
+        var controller = "input[name='" + block.getAttribute("data-shown-when") + "']";
+        if (!form.querySelector(controller)) { return; }  // asked on another step: the server decided
+        var chosen = form.querySelectorAll(controller + ":checked");
         var show = Array.prototype.some.call(chosen, function (input) { return codes.indexOf(input.value) !== -1; });
         block.hidden = !show;
         var ids = asked.value ? asked.value.split(" ") : [];
@@ -38,6 +40,7 @@
       });
     };
     form.addEventListener("change", update);
+    update();  // answers chosen before this script ran, or restored by the browser, count too
   }
 
   // "None of these" cannot be combined with other answers: untick the others (the server checks too).

@@ -240,6 +240,27 @@ def test_keyboard_only(page, live_server):
     assert page.evaluate("document.activeElement.id") == "red_flags-0"
 
 
+def test_answers_chosen_before_the_script_loads_still_reveal_follow_ups(page, live_server):
+    """On a slow phone a patient can tick an answer before app.js has run; the follow-up must still appear."""
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="Start the screening").click()
+    for step in q.steps[:2]:
+        fill_step(page, step, LIKELY)
+        continue_(page)
+    released = []
+
+    def hold_script(route):
+        released.append(route)  # answered later, after the patient has clicked
+
+    page.route("**/js/app.js", hold_script)
+    page.goto(live_server.url + "/step/pain", wait_until="commit")  # the page is there; its script is not
+    page.locator("label[for='pain_regions-2']").click()  # low back, before any script ran
+    assert not page.locator("input[name=pain_side]").first.is_visible()
+    released[0].continue_()
+    page.locator("input[name=pain_side]").first.wait_for(state="visible")
+    assert page.locator("input[name=walking_leg_symptoms]").first.is_visible()
+
+
 def test_javascript_off(context_factory, live_server):
     page = context_factory(java_script_enabled=False).new_page()
     page.goto(live_server.url + "/")
