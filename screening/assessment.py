@@ -6,12 +6,8 @@ one module per version; this module points at the current one.
 from __future__ import annotations
 
 from .rules import CURRENT
-from .rules.common import (  # noqa: F401 (the names callers use)
-    EMERGENCY, LIKELY, OUTCOME_LABELS, OUTCOMES, POSSIBLE, SAME_DAY, SOURCES, UNLIKELY, URGENCY_LABELS, URGENT,
-    Assessment,
-)
+from .rules.common import OUTCOME_LABELS, OUTCOMES, SOURCES, URGENT, Assessment  # noqa: F401 (for callers)
 
-RULES_VERSION = CURRENT.VERSION
 assess = CURRENT.assess
 urgency = CURRENT.urgency
 safety_net = CURRENT.safety_net

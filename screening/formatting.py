@@ -6,6 +6,7 @@ import phonenumbers
 from flask import Flask, current_app
 
 from . import clock
+from .rules.common import URGENCY_LABELS
 
 
 def local(moment: datetime | str) -> datetime:
@@ -48,3 +49,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(patient_time, "local_time")
     app.add_template_filter(staff_time, "staff_time")
     app.add_template_filter(tel_href, "tel")
+    app.add_template_filter(URGENCY_LABELS.get, "urgency_label")

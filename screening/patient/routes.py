@@ -227,7 +227,8 @@ def summary():
     watch_for = safety_net(assessment.answers)
     return render_template(
         "patient/summary.html", a=assessment, FLAGS=FLAGS, tier=_urgency(assessment.answers),
-        flags=sorted_flags(assessment.flags - {"urgent_red_flag", "emergency_red_flag", "minor"}, FLAGS),
+        flags=[f for f in sorted_flags(assessment.flags, FLAGS) if FLAGS[f].kind not in ("urgent", "stop")],
+        contact_hours=_contact_hours(assessment.outcome),
         answered=q.current().answered_by_step(assessment.answers),
         watch_for=[o.label for o in red_flags.options if o.code in watch_for],
     )

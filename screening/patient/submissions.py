@@ -105,11 +105,12 @@ def submit_request(
 
 
 def sent_request(db: Database, reference: str) -> dict[str, Any] | None:
-    """What the confirmation page repeats: when the call is due and the urgent advice's tier."""
+    """What the confirmation page repeats: when the call is due, in how many hours, and the urgent advice's tier."""
     row = next(db.query(
-        """SELECT r.due_at, s.flags, s.rules_version FROM requests r JOIN screenings s ON s.id = r.screening_id
-           WHERE r.reference = ?""", [reference]), None)
+        """SELECT r.created_at, r.due_at, s.flags, s.rules_version FROM requests r
+           JOIN screenings s ON s.id = r.screening_id WHERE r.reference = ?""", [reference]), None)
     if row is None:
         return None
+    hours = round((clock.parse(row["due_at"]) - clock.parse(row["created_at"])).total_seconds() / 3600)
     tier = rules.for_version(row["rules_version"]).urgency_of_flags(json.loads(row["flags"]))
-    return {"due_at": row["due_at"], "tier": tier}
+    return {"due_at": row["due_at"], "hours": hours, "tier": tier}

@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, flash, jsonify, redirect, render
 from flask_login import current_user
 
 from .. import audit, clock, csv_export, fhir, params
-from ..assessment import FLAGS, OUTCOME_LABELS, OUTCOMES, SOURCES, URGENCY_LABELS
+from ..assessment import FLAGS, OUTCOME_LABELS, OUTCOMES, SOURCES
 from ..auth import roles_required
 from ..db import connect, get_db
 from ..references import format_reference
@@ -61,7 +61,7 @@ def queue_page():
         location_options=[(name, name) for name in queue.locations(db)],
         search_form=SearchForm(q=filters.search), filter_args=lambda **c: _filter_args(filters, **c),
         STATUS_NAMES=queue.STATUS_NAMES, OUTCOME_LABELS=OUTCOME_LABELS, FLAGS=FLAGS,
-        URGENCY_LABELS=URGENCY_LABELS, format_reference=format_reference,
+        format_reference=format_reference,
     )
 
 
@@ -126,7 +126,6 @@ def _render_request(row: dict, status_form=None, attempt_form=None, note_form=No
         "staff/request.html", r=row, age=clock.age(date.fromisoformat(row["date_of_birth"])),
         rules=screening.rules, flags=[e for e in screening.safety_panel(row["flags"]) if e.kind != "stop"],
         age_warning=screening.age_warning(row["date_of_birth"], row["screened_at"]),
-        URGENCY_LABELS=URGENCY_LABELS,
         events=queue.events(get_db(), row["id"]),
         status_form=status_form or StatusForm(allowed=allowed),
         attempt_form=attempt_form or AttemptForm(),
@@ -211,8 +210,7 @@ def _render_intake(row: dict, review_form=None):
         reference=format_reference(row["reference"]), safety=screening.safety_panel(row["flags"]),
         age_warning=screening.age_warning(row["date_of_birth"], row["screened_at"]),
         reviews=intake.reviews(get_db(), row["id"]), review_form=review_form or ReviewForm(),
-        SOURCES=SOURCES, OUTCOME_LABELS=OUTCOME_LABELS, URGENCY_LABELS=URGENCY_LABELS,
-        STATUS_NAMES=queue.STATUS_NAMES,
+        SOURCES=SOURCES, OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
     )
 
 
