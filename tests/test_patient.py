@@ -573,3 +573,22 @@ def test_a_second_patient_on_the_same_device_starts_fresh(patient, client, db):
     patient.send_request()
     Patient(client).start()
     assert client.get("/continue").headers["Location"] == "/step/age"
+
+
+def test_typed_answer_over_the_limit_gets_a_message_and_keeps_everything(patient, db):
+    patient.complete(LIKELY)
+    answers = {"blood_thinners": ["aspirin", "other"], "blood_thinner_other": "x" * 101,
+               "bleeding_disorder": "no", "opioids": "yes"}
+    asked = "blood_thinners blood_thinner_other bleeding_disorder opioids"  # as the page's script sends it
+    response = patient.answer("medicines", answers, asked=asked)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'href="#blood_thinner_other"' in html and 'id="blood_thinner_other-error"' in html
+    assert "100 characters or fewer" in html
+    assert checked(html, "blood_thinners", "other") and checked(html, "opioids", "yes")
+    assert 'value="' + "x" * 101 + '"' in html  # what was typed is shown again to shorten
+    assert draft_answers(db)["opioids"] == "yes"  # the valid answers are saved meanwhile
+    response = patient.answer("medicines", {**answers, "blood_thinner_other": "  Brilinta  "}, asked=asked)
+    assert response.status_code == 303 and draft_answers(db)["blood_thinner_other"] == "Brilinta"
+    response = patient.answer("medicines", {**answers, "blood_thinner_other": ""}, asked=asked)
+    assert response.status_code == 303 and "blood_thinner_other" not in draft_answers(db)  # optional
