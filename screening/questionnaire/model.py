@@ -246,12 +246,11 @@ class Definition:
                 kept[link_id] = value
         return kept
 
-    def answered_by_step(self, answers: Mapping[str, Any], clinical: bool = False
-                         ) -> list[tuple[Step, list[tuple[Item, list[str]]]]]:
-        """Per step, each question asked with the words of its answer, in questionnaire order."""
+    def answered_by_step(self, answers: Mapping[str, Any]) -> list[tuple[Step, list[tuple[Item, list[str]]]]]:
+        """Per step, each question asked with the patient's words of its answer, in questionnaire order."""
         visible = self.shown_answers(answers)
         return [
-            (step, [(item, item.labels(visible[item.link_id], clinical)) for item in step.items
+            (step, [(item, item.labels(visible[item.link_id])) for item in step.items
                     if item.link_id in visible])
             for step in self.steps
             if any(item.link_id in visible for item in step.items)
