@@ -9,6 +9,8 @@ from typing import Any, Mapping
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import private
+
 # Content Security Policy: everything from this origin, nothing inline, no framing.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -33,7 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     development = app.debug or app.testing
     if development and "SESSION_COOKIE_SECURE" not in os.environ and "SESSION_COOKIE_SECURE" not in overrides:
         app.config["SESSION_COOKIE_SECURE"] = False  # plain http://127.0.0.1
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private.folder(app.instance_path)
     app.config["DATABASE"] = str(app.config["DATABASE"] or Path(app.instance_path) / "screening.db")
     _configure_secret_key(app, development)
     if app.config["PROXY_COUNT"]:
@@ -87,16 +89,23 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+MIN_SECRET_KEY_BYTES = 32
+MAKE_A_KEY = "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+
+
 def _configure_secret_key(app: Flask, development: bool) -> None:
-    if app.config.get("SECRET_KEY"):
+    """Production needs a long random key from the environment: it signs every session cookie."""
+    key = app.config.get("SECRET_KEY")
+    if key and not development and len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(
+            f"SECRET_KEY is too short ({len(key.encode())} bytes; at least {MIN_SECRET_KEY_BYTES} are needed). "
+            f"Make a random one and keep it stable, e.g. {MAKE_A_KEY}"
+        )
+    if key:
         return
     if not development:
-        raise RuntimeError(
-            "SECRET_KEY is not set. Set it in the environment, e.g. "
-            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
-        )
+        raise RuntimeError(f"SECRET_KEY is not set. Set it in the environment, e.g. {MAKE_A_KEY}")
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        private.write_bytes(key_file, secrets.token_hex(32).encode())
     app.config["SECRET_KEY"] = key_file.read_text().strip()

@@ -11,6 +11,7 @@ import sqlite_utils
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
+from . import private
 from .migrations import migrations
 
 PRAGMAS = (
@@ -22,10 +23,30 @@ PRAGMAS = (
 
 
 def connect(path) -> sqlite_utils.Database:
+    """A connection with the app's pragmas; creates the file private (0600) when it is new."""
+    _make_private(Path(path))
     db = sqlite_utils.Database(path)
     for pragma in PRAGMAS:
         db.execute(pragma)
     return db
+
+
+def _make_private(path: Path) -> None:
+    """The database and its -wal and -shm files: 0600, from the first byte.
+
+    SQLite gives -wal and -shm the database file's mode, so creating the database
+    private makes all three private. Resetting the companions' modes here also
+    undoes a read-only -shm left behind by a read-only spell (it would otherwise
+    refuse every write after the database itself is writable again).
+    """
+    if not path.exists():
+        private.touch(path)
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if companion.stat().st_mode & 0o777 != private.FILE_MODE:
+                companion.chmod(private.FILE_MODE)
+        except OSError:  # absent, or not ours to change: SQLite reports what matters
+            pass
 
 
 def get_db() -> sqlite_utils.Database:
@@ -61,6 +82,7 @@ def init_db_command() -> None:
 
 def backup(source_path, target_path) -> None:
     """A consistent copy of the live database (SQLite's online backup; safe while the app runs)."""
+    private.touch(target_path)  # private before the first page is copied
     source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
     try:
         with target:
@@ -78,7 +100,6 @@ def backup_command(target: str) -> None:
     if Path(target).exists():
         raise click.ClickException(f"{target} exists already; choose a new file name.")
     backup(current_app.config["DATABASE"], target)
-    Path(target).chmod(0o600)
     click.echo(f"Backed up to {target}.")
 
 

@@ -25,18 +25,69 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
 
 
 def test_secret_key_from_environment_is_used(monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    key = "from-the-environment-" + "k" * 11  # 32 bytes: the shortest production accepts
+    monkeypatch.setenv("SECRET_KEY", key)
     import importlib
 
     import config
     importlib.reload(config)
     try:
         app = create_app({"DATABASE": str(tmp_path / "x.db")})
-        assert app.config["SECRET_KEY"] == "from-the-environment"
+        assert app.config["SECRET_KEY"] == key
         assert app.config["SESSION_COOKIE_SECURE"] is True  # production default
     finally:
         monkeypatch.delenv("SECRET_KEY")
         importlib.reload(config)
+
+
+@pytest.mark.parametrize("key", ["secret", "x" * 31, "café-" * 5])
+def test_production_refuses_a_short_secret_key_and_says_how_to_make_one(monkeypatch, tmp_path, key):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(RuntimeError, match=r"too short.*at least 32.*secrets.token_hex\(32\)"):
+        create_app({"DATABASE": str(tmp_path / "x.db"), "SECRET_KEY": key})
+
+
+def test_health_data_files_are_private_from_the_first_byte_whatever_the_umask(tmp_path):
+    """Database, -wal, -shm, outbox .eml files, backups and their folders: 0600 and 0700."""
+    import os
+
+    from screening.notify import run_once
+
+    from .conftest import Patient
+
+    previous = os.umask(0)  # the worst case: everything would be world-writable
+    try:
+        fresh = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE": str(tmp_path / "new.db"),
+                            "INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False,
+                            "SMTP_HOST": ""})
+        init_db(fresh.config["DATABASE"])
+        held_open = connect(fresh.config["DATABASE"])  # while a connection is open, -wal and -shm exist
+        patient = Patient(fresh.test_client())
+        patient.complete()
+        patient.send_request()
+        with fresh.app_context():
+            run_once(fresh, "worker")
+        result = fresh.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.db")])
+        assert result.exit_code == 0, result.output
+    finally:
+        os.umask(previous)
+    files = [tmp_path / name for name in ("new.db", "new.db-wal", "new.db-shm", "copy.db")]
+    files += list((tmp_path / "instance" / "outbox").iterdir())
+    assert len(files) == 6 and all(f.name.endswith(".eml") for f in files[4:])
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: "0o600" for f in files}
+    for folder in (tmp_path / "instance", tmp_path / "instance" / "outbox"):
+        assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    held_open.close()
+
+
+def test_a_read_only_shm_left_behind_is_repaired_on_the_next_connection(app):
+    db = connect(app.config["DATABASE"])
+    db.execute("INSERT INTO drafts (id, created_at, updated_at, expires_at) VALUES ('a', 'x', 'x', 'x')")
+    shm = Path(app.config["DATABASE"] + "-shm")
+    shm.chmod(0o444)  # what a read-only spell of the database leaves behind
+    connect(app.config["DATABASE"]).execute("DELETE FROM drafts")
+    assert oct(shm.stat().st_mode & 0o777) == "0o600"
+    db.close()
 
 
 def test_development_key_is_generated_once_and_kept(monkeypatch, tmp_path):
