@@ -2,9 +2,12 @@
 import asyncio
 import email
 import socket
+import subprocess
 import threading
+import time
 from datetime import timedelta
 from email import policy
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -12,7 +15,7 @@ from aiosmtpd.controller import Controller
 from screening import clock
 from screening.db import connect
 from screening.notify import outbox, run_once
-from screening.notify.mailer import describe
+from screening.notify.mailer import FileSender, SmtpSender, describe
 
 from .answers import LIKELY, URGENT
 
@@ -73,9 +76,12 @@ def outbox_rows(app):
 
 
 def submit(patient, answers=LIKELY, **fields):
+    """Send a request, then run one pass of the delivery worker, as its loop would."""
     patient.complete(answers)
     response = patient.send_request(**fields)
-    response.close()  # what the server does once the page is sent: runs the immediate delivery
+    app = patient.client.application
+    with app.app_context():
+        run_once(app, "test-worker")
     return response
 
 
@@ -217,18 +223,106 @@ def test_two_workers_deliver_each_message_once(mail_app, smtp_server, make_reque
     assert {r["status"] for r in outbox_rows(mail_app)} == {"sent"}
 
 
-def test_message_left_sending_by_a_dead_worker_is_never_resent_automatically(mail_app, make_request, monkeypatch):
+def dead_worker_on_this_host():
+    """The worker name of a process that has exited, as a killed worker leaves it."""
+    process = subprocess.Popen(["true"])  # noqa: S603,S607
+    process.wait()
+    return f"{socket.gethostname()}:{process.pid}"
+
+
+def enqueue_one(app, make_request):
     row = make_request()
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        outbox.enqueue_new_request(db, outbox.Settings.from_config(app.config), {**row, "outcome": "likely"})
+        return db
+
+
+def test_smtp_message_left_sending_by_a_killed_worker_is_failed_at_once_and_never_resent(
+        mail_app, smtp_server, make_request, monkeypatch):
+    db = enqueue_one(mail_app, make_request)
+    claimed = outbox.claim(db, dead_worker_on_this_host())
+    assert claimed and outbox.claim(db, "other-worker") == []  # taken
+    inbox = smtp_server()
     with mail_app.app_context():
-        db = connect(mail_app.config["DATABASE"])
-        settings = outbox.Settings.from_config(mail_app.config)
-        outbox.enqueue_new_request(db, settings, {**row, "outcome": "likely"})
-        claimed = outbox.claim(db, "dead-worker")
-        assert claimed and outbox.claim(db, "other-worker") == []  # taken
-        later(monkeypatch, minutes=16)
-        assert outbox.claim(db, "other-worker") == []
+        run_once(mail_app, "new-worker")  # the restarted worker, seconds later
+    rows = {r["id"]: r for r in outbox_rows(mail_app)}
+    assert {rows[m["id"]]["status"] for m in claimed} == {"failed"}
+    assert "may or may not have been delivered" in rows[claimed[0]["id"]]["last_error"]
+    assert not any(m["Message-ID"].startswith(f"<outbox-{claimed[0]['id']}.") for _r, m in inbox.messages)
+    assert outbox.attention(db)["failed"] == len(claimed)
+
+
+def test_a_claim_from_another_host_is_settled_only_after_it_is_stale(mail_app, make_request, monkeypatch):
+    db = enqueue_one(mail_app, make_request)
+    settings = outbox.Settings.from_config(mail_app.config)
+    sender = SmtpSender(mail_app.config)
+    claimed = outbox.claim(db, "elsewhere:123")
+    assert outbox.recover_interrupted(db, sender) == 0  # maybe still sending
+    later(monkeypatch, minutes=16)
+    assert outbox.recover_interrupted(db, sender) == len(claimed)
+    assert outbox.deliver(db, settings, sender, "other-worker") == {"sent": 0, "unsent": 0}
     assert {r["status"] for r in outbox_rows(mail_app)} == {"failed"}
-    assert "may or may not have been delivered" in outbox_rows(mail_app)[0]["last_error"]
+
+
+@pytest.mark.parametrize("written", [True, False])
+def test_eml_message_interrupted_mid_send_is_written_exactly_once(app, make_request, written):
+    app.config.update(SMTP_HOST="", FRONT_DESK_EMAILS=["desk@clinic.test"])
+    db = enqueue_one(app, make_request)
+    sender = FileSender(Path(app.instance_path) / "outbox", "Clinic <no-reply@clinic.test>")
+    [message] = outbox.claim(db, dead_worker_on_this_host(), limit=1)
+    if written:  # killed after the file was written, before the row was marked sent
+        sender(message)
+    with app.app_context():
+        run_once(app, "new-worker")
+    files = sorted((Path(app.instance_path) / "outbox").glob("*.eml"))
+    assert [f.name for f in files].count(f"{message['id']:06d}-new_request.eml") == 1
+    rows = {r["id"]: r for r in outbox_rows(app)}
+    assert rows[message["id"]]["status"] == "sent"
+    assert rows[message["id"]]["attempts"] == (1 if written else 2)
+
+
+@pytest.fixture
+def silent_smtp_port():
+    """A mail server that accepts connections and never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    listener.close()
+
+
+def test_a_mail_server_that_never_answers_does_not_slow_any_page(mail_app, silent_smtp_port, client, patient):
+    mail_app.config.update(SMTP_PORT=silent_smtp_port, SMTP_TIMEOUT=1.5)
+    patient.complete()
+    started = time.monotonic()
+    response = patient.send_request()
+    response.close()  # everything a server does after sending the page
+    assert client.get("/").status_code == 200
+    assert time.monotonic() - started < 1.0  # the SMTP timeout is 1.5 s: no page waited for the mail server
+    assert response.headers["Location"] == "/done"
+    assert {r["status"] for r in outbox_rows(mail_app)} == {"pending"}
+    with mail_app.app_context():
+        result = run_once(mail_app, "worker")  # the worker waits out the timeout, then keeps the messages
+    assert result == {"reminders": 0, "sent": 0, "unsent": 3}
+    assert all("timed out" in r["last_error"] for r in outbox_rows(mail_app))
 
 
 def test_overdue_reminder_goes_out_once_and_only_for_new_requests(mail_app, smtp_server, make_request, runner,

@@ -1,11 +1,9 @@
-"""Notifications: the outbox, its delivery worker, and the first try right after a request."""
+"""Notifications: the outbox and its delivery worker (a process of its own, never a web request)."""
 from __future__ import annotations
 
-import os
-import socket
+import sqlite3
 import time
 from contextlib import closing
-from typing import Callable
 
 import click
 from flask import Flask, current_app
@@ -16,10 +14,6 @@ from . import outbox
 from .mailer import sender_for
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def run_once(app: Flask, worker: str) -> dict[str, int]:
     """One pass: queue overdue reminders, then deliver everything due."""
     settings = outbox.Settings.from_config(app.config)
@@ -28,35 +22,23 @@ def run_once(app: Flask, worker: str) -> dict[str, int]:
         return {"reminders": reminders, **outbox.deliver(db, settings, sender_for(app), worker)}
 
 
-def send_after_response(app: Flask, request_id: int) -> Callable[[], None]:
-    """For response.call_on_close: try this request's messages once the patient has their page.
-
-    Whatever happens here, the patient's request is already stored and answered;
-    what is not sent stays in the outbox for `flask send-outbox`.
-    """
-    def run() -> None:
-        try:
-            with app.app_context(), closing(connect(app.config["DATABASE"])) as db:
-                settings = outbox.Settings.from_config(app.config)
-                outbox.deliver(db, settings, sender_for(app), worker_name(),
-                               only_ids=outbox.ids_for_request(db, request_id))
-        except Exception as error:  # noqa: BLE001
-            app.logger.warning("Immediate delivery deferred to the worker: %s", type(error).__name__)
-
-    return run
-
-
 @click.command("send-outbox")
 @click.option("--loop", is_flag=True, help="Keep running as a worker.")
-@click.option("--interval", default=30, show_default=True, help="Seconds between passes with --loop.")
+@click.option("--interval", default=10, show_default=True, help="Seconds between passes with --loop.")
 @with_appcontext
 def send_outbox_command(loop: bool, interval: int) -> None:
     """Deliver pending notifications (one pass for cron, or --loop as a worker)."""
     app = current_app._get_current_object()
-    worker = worker_name()
+    worker = outbox.worker_name()
     while True:
-        result = run_once(app, worker)
-        click.echo(f"sent {result['sent']}, not sent {result['unsent']}, reminders queued {result['reminders']}")
+        try:
+            result = run_once(app, worker)
+        except sqlite3.Error as error:  # a storage fault: say so, keep the worker alive, try next pass
+            if not loop:
+                raise click.ClickException(f"The database refused the pass: {type(error).__name__}: {error}")
+            click.echo(f"pass skipped: {type(error).__name__}: {error}", err=True)
+        else:
+            click.echo(f"sent {result['sent']}, not sent {result['unsent']}, reminders queued {result['reminders']}")
         if not loop:
             return
         try:

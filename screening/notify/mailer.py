@@ -8,7 +8,9 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from .. import private
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
@@ -37,11 +39,17 @@ def describe(error: Exception) -> str:
     return EMAIL_RE.sub("<address>", text)[:300]
 
 
-def smtp_sender(config) -> Callable[[dict[str, Any]], None]:
-    host, port = config["SMTP_HOST"], config["SMTP_PORT"]
-    security, timeout = config["SMTP_SECURITY"], config["SMTP_TIMEOUT"]
+class SmtpSender:
+    """Send through the clinic's mail server. Once handed over, SMTP cannot tell whether a
+    message arrived, so `delivered` has no answer (None)."""
 
-    def send(message: dict[str, Any]) -> None:
+    def __init__(self, config) -> None:
+        self.config = config
+
+    def __call__(self, message: dict[str, Any]) -> None:
+        config = self.config
+        host, port, security, timeout = (config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_SECURITY"],
+                                         config["SMTP_TIMEOUT"])
         email = build(message, config["MAIL_FROM"])
         if security == "ssl":
             client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
@@ -54,22 +62,41 @@ def smtp_sender(config) -> Callable[[dict[str, Any]], None]:
                 client.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
             client.send_message(email)
 
-    return send
+    def delivered(self, message: dict[str, Any]) -> bool | None:
+        return None
 
 
-def file_sender(folder: Path, sender: str) -> Callable[[dict[str, Any]], None]:
-    """Write each message as a .eml file (for development and for a newcomer to read)."""
-    def send(message: dict[str, Any]) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{message['id']:06d}-{message['kind']}.eml"
+class FileSender:
+    """Write each message as a .eml file (for development and for a newcomer to read).
+
+    The file name comes from the message id, so a message whose file exists was
+    delivered: a retry after a crash never writes it twice. Files are private
+    (the To: line is the patient's address).
+    """
+
+    def __init__(self, folder: Path, sender: str) -> None:
+        self.folder, self.sender = folder, sender
+
+    def _target(self, message: dict[str, Any]) -> Path:
+        return self.folder / f"{message['id']:06d}-{message['kind']}.eml"
+
+    def __call__(self, message: dict[str, Any]) -> None:
+        target = self._target(message)
+        if target.exists():
+            return
+        private.folder(self.folder)
         partial = target.with_suffix(".tmp")
-        partial.write_bytes(bytes(build(message, sender)))
+        private.write_bytes(partial, bytes(build(message, self.sender)))
         os.replace(partial, target)  # readers never see half a file
 
-    return send
+    def delivered(self, message: dict[str, Any]) -> bool | None:
+        return self._target(message).exists()
 
 
-def sender_for(app) -> Callable[[dict[str, Any]], None]:
+Sender = SmtpSender | FileSender
+
+
+def sender_for(app) -> Sender:
     if app.config["SMTP_HOST"]:
-        return smtp_sender(app.config)
-    return file_sender(Path(app.instance_path) / "outbox", app.config["MAIL_FROM"])
+        return SmtpSender(app.config)
+    return FileSender(Path(app.instance_path) / "outbox", app.config["MAIL_FROM"])

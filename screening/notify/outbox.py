@@ -1,17 +1,24 @@
 """The outbox: notification messages stored with the request, then delivered at most once.
 
 Messages are written in the same transaction as the request they announce, so a
-request never exists without its notifications. Workers claim rows atomically
-(BEGIN IMMEDIATE + UPDATE ... RETURNING), so two workers never send the same
-message. A row left in `sending` by a worker that died is never re-sent
-automatically (it may or may not have gone out): it becomes `failed` for an
-administrator to check and retry.
+request never exists without its notifications. Only the delivery worker sends
+(never a web request, so a slow mail server cannot slow a page). Workers claim
+rows atomically (BEGIN IMMEDIATE + UPDATE ... RETURNING), so two workers never
+send the same message.
+
+A row left in `sending` by a worker that died is found at once when that worker
+ran on this host (its process is gone), otherwise after `STALE_CLAIM`. If the
+sender can tell whether it went out (the .eml file exists or not) it becomes
+`sent` or is tried again; if not (SMTP), it is never re-sent automatically: it
+becomes `failed` for an administrator to check and retry.
 """
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from flask import render_template
 from sqlite_utils import Database
@@ -20,7 +27,7 @@ from .. import clock
 from ..assessment import OUTCOME_LABELS
 from ..db import immediate_transaction
 from ..references import format_reference
-from .mailer import describe
+from .mailer import Sender, describe
 
 STALE_CLAIM = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=1)
@@ -110,26 +117,59 @@ def enqueue_overdue(db: Database, settings: Settings) -> int:
 BATCH = 5  # small batches let several workers share a backlog
 
 
-def claim(db: Database, worker: str, limit: int = BATCH, only_ids: Iterable[int] | None = None) -> list[dict]:
+def claim(db: Database, worker: str, limit: int = BATCH) -> list[dict]:
     """Take up to `limit` due messages for this worker; no other worker can take them."""
-    now = clock.now()
-    ids = list(only_ids) if only_ids is not None else None
-    if ids == []:
-        return []
+    now = clock.iso(clock.now())
     with immediate_transaction(db):
-        db.execute(
-            "UPDATE outbox SET status = 'failed', last_error = ? WHERE status = 'sending' AND claimed_at < ?",
-            ["Interrupted while sending: it may or may not have been delivered. Check, then retry.",
-             clock.iso(now - STALE_CLAIM)],
-        )
-        restrict = f" AND id IN ({', '.join('?' * len(ids))})" if ids else ""
         return list(db.query(
-            f"""UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1
-                WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?{restrict}
-                             ORDER BY id LIMIT ?)
-                RETURNING *""",
-            [worker, clock.iso(now), clock.iso(now), *(ids or []), limit],
+            """UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1
+               WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+                            ORDER BY id LIMIT ?)
+               RETURNING *""",
+            [worker, now, now, limit],
         ))
+
+
+INTERRUPTED = "Interrupted while sending: it may or may not have been delivered. Check, then retry."
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_gone(worker: str | None) -> bool:
+    """True when `worker` ran on this host and its process no longer exists."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, under another account
+        return False
+    return False
+
+
+def recover_interrupted(db: Database, sender: Sender) -> int:
+    """Settle messages left `sending` by a worker that died; returns how many."""
+    stale = clock.iso(clock.now() - STALE_CLAIM)
+    settled = 0
+    for row in list(db.query("SELECT * FROM outbox WHERE status = 'sending'")):
+        if not (_process_gone(row["claimed_by"]) or row["claimed_at"] < stale):
+            continue
+        delivered = sender.delivered(row)
+        if delivered:
+            change = ("status = 'sent', sent_at = ?, last_error = NULL", [clock.iso(clock.now())])
+        elif delivered is False:  # nothing went out: simply try again
+            change = ("status = 'pending', next_attempt_at = ?", [clock.iso(clock.now())])
+        else:
+            change = ("status = 'failed', last_error = ?", [INTERRUPTED])
+        settled += db.execute(
+            f"UPDATE outbox SET {change[0]} WHERE id = ? AND status = 'sending' AND claimed_by IS ?",
+            [*change[1], row["id"], row["claimed_by"]],
+        ).rowcount
+    return settled
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
@@ -151,12 +191,15 @@ def mark_unsent(db: Database, settings: Settings, message: dict, worker: str, er
     )
 
 
-def deliver(db: Database, settings: Settings, send: Callable[[dict], None], worker: str,
-            only_ids: Iterable[int] | None = None) -> dict[str, int]:
-    """Claim and send due messages until none are left; returns counts of sent and unsent."""
+def deliver(db: Database, settings: Settings, send: Sender, worker: str) -> dict[str, int]:
+    """Settle interrupted messages, then claim and send due ones until none are left.
+
+    Returns counts of sent and unsent messages.
+    """
+    recover_interrupted(db, send)
     counts = {"sent": 0, "unsent": 0}
     while True:
-        batch = claim(db, worker, only_ids=only_ids)
+        batch = claim(db, worker)
         if not batch:
             return counts
         for message in batch:
@@ -179,11 +222,6 @@ def retry(db: Database, message_id: int) -> bool:
     ).rowcount == 1
 
 
-def ids_for_request(db: Database, request_id: int) -> list[int]:
-    return [r["id"] for r in db.query("SELECT id FROM outbox WHERE request_id = ? AND status = 'pending'",
-                                      [request_id])]
-
-
 def listing(db: Database, status: str | None = None, limit: int = 200) -> list[dict]:
     where = " WHERE o.status = ?" if status else ""
     return list(db.query(
@@ -198,3 +236,17 @@ def counts(db: Database) -> dict[str, int]:
     for row in db.query("SELECT status, count(*) AS n FROM outbox GROUP BY status"):
         found[row["status"]] = row["n"]
     return found
+
+
+WAITING_TOO_LONG = timedelta(minutes=10)
+
+
+def attention(db: Database) -> dict[str, int]:
+    """What an administrator must look at: failed messages, and messages due for a while but not sent
+    (the delivery worker is not running, or the mail server is down)."""
+    overdue = clock.iso(clock.now() - WAITING_TOO_LONG)
+    row = next(db.query(
+        """SELECT count(*) FILTER (WHERE status = 'failed') AS failed,
+                  count(*) FILTER (WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?) AS waiting
+           FROM outbox""", [overdue]))
+    return {"failed": row["failed"], "waiting": row["waiting"]}

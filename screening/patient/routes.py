@@ -10,7 +10,7 @@ from ..assessment import FLAGS, URGENT, assess, safety_net, urgency
 from ..rules.common import sorted_flags
 from ..db import get_db
 from ..extensions import csrf, limiter
-from ..notify import outbox, send_after_response
+from ..notify import outbox
 from ..references import format_reference, new_reference
 from . import bp, drafts, submissions
 from .forms import RequestForm, answer_from_field, field_data, step_form_class
@@ -252,16 +252,14 @@ def consultation_request():
             return redirect(url_for("patient.done"), 303)
         if valid:
             settings = outbox.Settings.from_config(current_app.config)
-            reference, request_id = submissions.submit_request(
+            reference, _request_id = submissions.submit_request(
                 get_db(), token, assessment, form.contact_details(), _contact_hours(assessment.outcome),
                 on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
             )
             session["reference"] = reference
             # The cookie stays: a repeated submit finds this request instead of making another.
-            response = redirect(url_for("patient.done"), 303)
-            if request_id is not None:
-                response.call_on_close(send_after_response(current_app._get_current_object(), request_id))
-            return response
+            # The notifications wait in the outbox for the delivery worker: the page never waits for mail.
+            return redirect(url_for("patient.done"), 303)
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
     return render_template("patient/request.html", form=form, a=assessment, csrf_failed=csrf_failed,
                            tier=_urgency(assessment.answers), contact_hours=_contact_hours(assessment.outcome))
