@@ -182,3 +182,41 @@ def m005_draft_questionnaire_version(db):
     # Drafts saved before this migration were answered under questionnaire 1.0.0;
     # they are carried over to the current version when their patient returns.
     db.execute("ALTER TABLE drafts ADD COLUMN questionnaire_version TEXT NOT NULL DEFAULT '1.0.0'")
+
+
+@migrations()
+def m006_sign_in_throttle(db):
+    # Failed sign-ins per key: "account:<username>", "address:<ip>" or "device:<id>" (a browser
+    # that signed in before). Replaces the per-user lock of m002, which an outsider could hold.
+    db.executescript(
+        """
+        CREATE TABLE sign_in_throttle (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL CHECK (failures >= 0),
+            last_failure_at TEXT NOT NULL
+        ) STRICT;
+        UPDATE users SET failed_logins = 0, failed_window_start = NULL, locked_until = NULL;
+        """
+    )
+
+
+@migrations()
+def m007_health_check(db):
+    # /healthz writes this one row to prove the database accepts writes (disk full, read-only file).
+    db.execute("CREATE TABLE health_check (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL) STRICT")
+
+
+@migrations()
+def m008_queue_searches(db):
+    # The front desk's search text (names, phone numbers) stays on the server, not in the cookie.
+    db.executescript(
+        """
+        CREATE TABLE queue_searches (
+            id TEXT PRIMARY KEY,                 -- random, kept in the signed session
+            user_id INTEGER NOT NULL REFERENCES users (id),
+            text TEXT NOT NULL CHECK (length(text) <= 200),
+            created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX queue_searches_created_at ON queue_searches (created_at);
+        """
+    )

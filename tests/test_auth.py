@@ -165,24 +165,131 @@ def test_deactivated_user_cannot_sign_in(auth, app, staff):
     assert "do not match" in auth.login().get_data(as_text=True)
 
 
-# Lockout and timeouts
+# Throttling and timeouts
 
-def test_ten_failures_lock_the_account_for_fifteen_minutes(auth, app, monkeypatch):
-    for _ in range(10):
-        auth.login(password="not-the-password")
-    response = auth.login()  # the right password, but locked
-    assert "That username and password do not match" in response.get_data(as_text=True)
-    assert audit_actions(app)[-2:] == ["login_locked", "login_locked"]
-    move_clock(monkeypatch, minutes=16)
-    assert auth.login().headers["Location"] == "/staff/"
+def throttle_rows(app):
+    db = connect(app.config["DATABASE"])
+    return {r["key"]: r["failures"] for r in db.query("SELECT * FROM sign_in_throttle")}
 
 
-def test_failures_spread_over_time_do_not_lock(auth, monkeypatch):
-    for _ in range(9):
-        auth.login(password="not-the-password")
-    move_clock(monkeypatch, minutes=16)
-    auth.login(password="not-the-password")
-    assert auth.login().headers["Location"] == "/staff/"
+def freeze_clock(monkeypatch):
+    frozen = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: frozen)
+    return frozen
+
+
+def client_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return AuthActions(client)
+
+
+def in_parallel(actions, threads=9):
+    """Run the callables at once (a barrier releases them together); returns their results in order."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(min(threads, len(actions)))
+
+    def run(action):
+        try:
+            barrier.wait(timeout=5)
+        except threading.BrokenBarrierError:
+            pass
+        return action()
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(run, actions))
+
+
+def test_parallel_wrong_passwords_are_each_counted_or_refused(app, staff, monkeypatch):
+    freeze_clock(monkeypatch)
+    clients = [client_at(app, "10.0.0.9") for _ in range(20)]
+    statuses = in_parallel([lambda c=c: c.login(password="wrong-wrong-wrong").status_code for c in clients])
+    counted = throttle_rows(app)
+    assert statuses.count(200) + statuses.count(429) == 20
+    # Every attempt that checked a password was counted first: none slipped past the count.
+    assert counted["account:frida"] == counted["address:10.0.0.9"] == statuses.count(200) == 5
+    assert audit_actions(app).count("login_failed") == 5 and audit_actions(app).count("login_throttled") == 15
+
+
+def test_the_right_password_inside_a_burst_of_guesses_is_refused_until_the_delay_passes(app, staff, monkeypatch):
+    frozen = freeze_clock(monkeypatch)
+    for _ in range(5):
+        client_at(app, "10.0.0.9").login(password="wrong-wrong-wrong")
+    burst = [lambda: client_at(app, "10.0.0.9").login(password="wrong-wrong-wrong").status_code] * 20
+    burst.insert(13, lambda: client_at(app, "10.0.0.9").login().status_code)
+    assert in_parallel(burst) == [429] * 21  # guess 19 of 26 was right: still no way in
+    monkeypatch.setattr(clock, "now", lambda: frozen + timedelta(seconds=2))  # waited 2 s: 1 s was asked
+    assert client_at(app, "10.0.0.9").login().headers["Location"] == "/staff/"
+    assert "account:frida" not in throttle_rows(app)  # a success forgives the failures
+
+
+def test_delays_grow_then_cap_at_fifteen_minutes(app, staff, monkeypatch):
+    from screening.auth import throttle
+
+    assert [throttle.delay_after(n).total_seconds() for n in (0, 4, 5, 6, 7, 14, 15, 30)] == \
+        [0, 0, 1, 2, 4, 512, 900, 900]
+    start = freeze_clock(monkeypatch)
+    outsider = client_at(app, "203.0.113.5")
+    elapsed = timedelta(0)
+    for n in range(12):
+        elapsed += throttle.delay_after(n)
+        monkeypatch.setattr(clock, "now", lambda e=elapsed: start + e)
+        assert outsider.login(password="wrong-wrong-wrong").status_code == 200  # each waited its turn
+    response = outsider.login(password="wrong-wrong-wrong")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "128"
+    assert "Wait 3 minutes" in response.get_data(as_text=True)
+
+
+def test_an_outsider_cannot_lock_a_colleague_out_of_a_browser_they_used_before(app, staff, monkeypatch):
+    colleague = client_at(app, "192.0.2.10")
+    assert colleague.login().headers["Location"] == "/staff/"  # an earlier sign-in: this browser is known
+    colleague.logout()
+    start = freeze_clock(monkeypatch)
+    outsider = client_at(app, "203.0.113.5")
+    for minute in range(0, 60, 2):  # an hour of guessing at the pace the delays allow
+        monkeypatch.setattr(clock, "now", lambda m=minute: start + timedelta(minutes=m))
+        outsider.login(password="wrong-wrong-wrong")
+    assert throttle_rows(app)["account:frida"] >= 15
+    assert colleague.login().headers["Location"] == "/staff/"  # at once, from the known browser
+    # A browser that never signed in to this account waits with the outsider (an administrator can clear it).
+    assert client_at(app, "192.0.2.11").login().status_code == 429
+
+
+@pytest.mark.parametrize("username", ["frida", "ghost", "FRIDA "])
+def test_the_same_work_and_the_same_answer_whether_the_account_exists_or_is_throttled(
+        app, staff, monkeypatch, username):
+    checked = []
+    real_verify = accounts._verify
+    monkeypatch.setattr(accounts, "_verify", lambda h, p: checked.append(h) or real_verify(h, p))
+    freeze_clock(monkeypatch)
+    client = client_at(app, "10.0.0.7")
+    pages = [client.login(username=username, password="wrong-wrong-wrong") for _ in range(7)]
+    assert len(checked) == 7  # one password hash checked per attempt, refused or not
+    assert [p.status_code for p in pages] == [200] * 5 + [429] * 2
+    texts = {re.sub(r'value="[^"]*"', "", p.get_data(as_text=True)) for p in pages[:5]}
+    assert len(texts) == 1 and "do not match" in texts.pop()
+    assert "Too many failed sign-ins" in pages[5].get_data(as_text=True)
+    assert pages[5].get_data(as_text=True).count("Staff sign in") >= 1
+
+
+def test_administrators_see_repeated_failures_and_can_clear_them(app, staff, monkeypatch):
+    freeze_clock(monkeypatch)
+    outsider = client_at(app, "203.0.113.5")
+    for _ in range(6):
+        outsider.login(password="wrong-wrong-wrong")
+    admin = client_at(app, "192.0.2.20")
+    admin.login("admin")
+    page = admin.client.get("/admin/users").get_data(as_text=True)
+    assert "Repeated failed sign-ins" in page
+    assert re.search(r"frida.*?5 failed", page, re.S) and "203.0.113.5" in page
+    response = admin.client.post("/admin/sign-in-failures/clear", data={
+        "csrf_token": admin.token("/admin/users"), "username": "frida"})
+    assert response.status_code == 303
+    assert "account:frida" not in throttle_rows(app)
+    assert "sign_in_cleared" in audit_actions(app)
+    assert client_at(app, "192.0.2.11").login().headers["Location"] == "/staff/"
 
 
 def test_idle_timeout(auth, app, client, monkeypatch):
@@ -210,18 +317,37 @@ def test_absolute_limit_of_twelve_hours(auth, client, monkeypatch):
     assert client.get("/staff/").headers["Location"].startswith("/staff/login")
 
 
-def test_sign_in_is_rate_limited_per_address(app, staff):
+def test_sign_in_is_rate_limited_per_address_with_a_staff_page(app, staff):
     from screening.extensions import limiter
 
     app.config["RATELIMIT_ENABLED"] = True
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
     limiter.init_app(app)
     limiter.reset()
-    client = app.test_client()
-    auth = AuthActions(client)
-    statuses = [auth.login(password="nope-nope-nope").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    limiter.reset()
+    try:
+        auth = AuthActions(app.test_client())
+        responses = [auth.login(username=f"user{n}", password="nope-nope-nope") for n in range(4)]
+        assert [r.status_code for r in responses] == [200, 200, 200, 429]
+        page = responses[-1].get_data(as_text=True)
+        assert 0 < int(responses[-1].headers["Retry-After"]) <= 61  # the one-minute window, rounded up
+        assert "Staff sign in" in page and "call us" not in page  # a staff page, not the patient one
+    finally:
+        limiter.reset()
+
+
+@pytest.mark.parametrize("target", ["/staff/\r\nSet-Cookie:%20x=1", "/staff/\nx", "/staff/\x00", "//evil.example",
+                                    "/staff//evil.example", "https://evil.example/staff/", "/staff/requests/ABCD?x=1"])
+def test_next_after_sign_in_is_a_staff_path_or_home(auth, target):
+    from urllib.parse import quote
+
+    html = auth.client.get("/staff/login").get_data(as_text=True)
+    from .conftest import csrf_token
+    response = auth.client.post(f"/staff/login?next={quote(target, safe='/?=')}", data={
+        "csrf_token": csrf_token(html), "username": "frida", "password": PASSWORDS["front_desk"]})
+    assert response.status_code == 303
+    expected = target if target == "/staff/requests/ABCD?x=1" else "/staff/"
+    assert response.headers["Location"] == expected
 
 
 # Passwords

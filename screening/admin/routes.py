@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit, params
-from ..auth import roles_required
+from ..auth import roles_required, throttle
 from ..auth import users as accounts
 from ..db import get_db
 from ..notify import outbox
@@ -24,8 +24,22 @@ def index():
 @bp.get("/users")
 @roles_required("admin")
 def users():
-    return render_template("admin/users.html", users=accounts.all_users(get_db()),
-                           ROLE_NAMES=accounts.ROLE_NAMES)
+    db = get_db()
+    return render_template("admin/users.html", users=accounts.all_users(db), ROLE_NAMES=accounts.ROLE_NAMES,
+                           failures=throttle.repeated_failures(db), wait_in_words=throttle.wait_in_words)
+
+
+@bp.post("/sign-in-failures/clear")
+@roles_required("admin")
+def clear_sign_in_failures():
+    """Let a colleague sign in from a new browser again after an outsider's guesses slowed the account."""
+    username = (request.form.get("username") or "").strip()[:64]
+    db = get_db()
+    with db.atomic():
+        cleared = throttle.clear_account(db, username)
+        audit.record("sign_in_cleared", "user", None, username=username, cleared=cleared)
+    flash(f"Failed sign-ins for “{username}” were cleared." if cleared else "There was nothing to clear.")
+    return redirect(url_for("admin.users"), 303)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

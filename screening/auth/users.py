@@ -1,4 +1,4 @@
-"""Staff accounts: password hashing and rules, lockout, and the account commands."""
+"""Staff accounts: password hashing and rules, sign-in checks, and the account commands."""
 from __future__ import annotations
 
 import secrets
@@ -15,13 +15,11 @@ from sqlite_utils import Database
 
 from .. import clock
 from ..db import get_db
+from . import throttle
 
 ROLES = ("front_desk", "physician", "admin")
 ROLE_NAMES = {"front_desk": "Front desk", "physician": "Physician", "admin": "Administrator"}
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
-LOCK_AFTER_FAILURES = 10
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCK_FOR = timedelta(minutes=15)
 
 # argon2id, RFC 9106 "low memory" profile: t=3, m=64 MiB, p=4 (above OWASP's t=2, m=19 MiB, p=1).
 hasher = PasswordHasher()
@@ -120,10 +118,10 @@ def set_password(db: Database, user: User, password: str) -> None:
     if problem:
         raise ValueError(problem)
     db.execute(
-        "UPDATE users SET password_hash = ?, session_version = session_version + 1,"
-        " failed_logins = 0, locked_until = NULL WHERE id = ?",
+        "UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ?",
         [hasher.hash(password), user.id],
     )
+    throttle.clear_account(db, user.username)
 
 
 def deactivate(db: Database, user: User) -> None:
@@ -134,38 +132,30 @@ def end_sessions(db: Database, user: User) -> None:
     db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", [user.id])
 
 
-def authenticate(db: Database, username: str, password: str) -> tuple[User | None, str]:
-    """Check a sign-in. Returns (user, outcome) with outcome "ok", "failed" or "locked".
+def authenticate(db: Database, username: str, password: str,
+                 attempt_keys: list[str]) -> tuple[User | None, str, timedelta | None]:
+    """Check a sign-in. Returns (user, outcome, wait): outcome "ok", "failed" or "throttled".
 
-    A locked account gets the same answer as a wrong password, so the lock
-    tells an attacker nothing.
+    Exactly one password hash is checked whatever happens (a dummy one when the
+    account does not exist or the attempt is throttled), so the time taken tells
+    nothing; throttling is counted by the username typed, not by the account.
     """
+    wait = throttle.begin_attempt(db, attempt_keys)
     row = next(db.query("SELECT * FROM users WHERE username = ?", [username]), None)
+    user = _user({k: row[k] for k in _USER_COLUMNS.split(", ")}) if row else None
+    if wait is not None:
+        _verify(_dummy_hash(), password)
+        return user, "throttled", wait
     if row is None:
         _verify(_dummy_hash(), password)
-        return None, "failed"
-    user = _user({k: row[k] for k in ("id", "username", "display_name", "role", "active", "session_version")})
-    now = clock.now()
-    if row["locked_until"] and clock.parse(row["locked_until"]) > now:
-        return user, "locked"
+        return None, "failed", None
     if not _verify(row["password_hash"], password) or not row["active"]:
-        window_open = row["failed_window_start"] and now - clock.parse(row["failed_window_start"]) < FAILURE_WINDOW
-        failures = row["failed_logins"] + 1 if window_open else 1
-        start = row["failed_window_start"] if window_open else clock.iso(now)
-        locked = clock.iso(now + LOCK_FOR) if failures >= LOCK_AFTER_FAILURES else None
-        db.execute(
-            "UPDATE users SET failed_logins = ?, failed_window_start = ?, locked_until = ? WHERE id = ?",
-            [failures, start, locked, user.id],
-        )
-        return user, "locked" if locked else "failed"
+        return user, "failed", None
     if hasher.check_needs_rehash(row["password_hash"]):
         db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [hasher.hash(password), user.id])
-    db.execute(
-        "UPDATE users SET failed_logins = 0, failed_window_start = NULL, locked_until = NULL,"
-        " last_login_at = ? WHERE id = ?",
-        [clock.iso(now), user.id],
-    )
-    return user, "ok"
+    db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [clock.iso(clock.now()), user.id])
+    throttle.succeeded(db, attempt_keys)
+    return user, "ok", None
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -177,7 +167,7 @@ def _verify(password_hash: str, password: str) -> bool:
 
 def all_users(db: Database) -> list[dict]:
     return list(db.query(
-        "SELECT id, username, display_name, role, active, created_at, last_login_at, locked_until"
+        "SELECT id, username, display_name, role, active, created_at, last_login_at"
         " FROM users ORDER BY active DESC, username"
     ))
 
