@@ -1,11 +1,23 @@
-"""Friendly error pages: every failure gets a page, never a stack trace."""
+"""Friendly error pages: every failure gets a page, never a stack trace.
+
+Staff pages (sign-in, queue, admin) get staff error pages; patients get pages that
+offer the clinic's phone number. A storage fault (disk full, read-only database)
+says honestly that nothing was saved.
+"""
+import math
+import sqlite3
+import time
 import traceback
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 bp = Blueprint("errors", __name__)
+
+STAFF_BLUEPRINTS = {"auth", "staff", "admin"}
+STORAGE_RETRY_SECONDS = 30
 
 MESSAGES = {
     400: ("Something went wrong with that request", "Please go back and try again."),
@@ -13,26 +25,67 @@ MESSAGES = {
     404: ("Page not found", "Check the address, or start again from the home page."),
     405: ("That action is not allowed here", "Please go back and use the buttons on the page."),
     413: ("That was too much to send", "Please shorten your message and try again."),
-    429: ("Too many tries", "Please wait a few minutes, then try again. Or call us."),
-    500: ("Sorry, something went wrong on our side", "Your answers are saved. Please try again in a few minutes, or call us."),
+    429: ("Too many tries from this network", "Please try again {after}."),
+    500: ("Sorry, something went wrong on our side", "Please try again in a few minutes."),
+    503: ("We could not save this", "Nothing you sent on this page was saved. Please try again {after}."),
 }
 
 
-def render_error(code: int):
+def _for_staff() -> bool:
+    return request.blueprint in STAFF_BLUEPRINTS
+
+
+def after_in_words(seconds: int) -> str:
+    if seconds < 60:
+        return "in a minute"
+    minutes = math.ceil(seconds / 60)
+    return f"in {minutes} minutes" if minutes < 90 else f"in about {round(minutes / 60)} hours"
+
+
+def render_error(code: int, retry_after: int | None = None):
     title, detail = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, detail=detail), code
+    detail = detail.format(after=after_in_words(retry_after or 0))
+    template = "errors/staff_error.html" if _for_staff() else "errors/error.html"
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return render_template(template, code=code, title=title, detail=detail), code, headers
+
+
+def seconds_until_reset() -> int:
+    """Seconds until the limit that was hit lets this client in again (Flask-Limiter's window)."""
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(_error: CSRFError):
     title = "This page timed out"
     detail = "For your security, forms expire after a while. Go back, reload the page and try again."
-    return render_template("errors/error.html", code=400, title=title, detail=detail), 400
+    template = "errors/staff_error.html" if _for_staff() else "errors/error.html"
+    return render_template(template, code=400, title=title, detail=detail), 400
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded):
+    if error.response is not None:  # a view's own page (e.g. the request form with its details kept)
+        return error.response
+    return render_error(429, seconds_until_reset())
 
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
     return render_error(error.code or 500)
+
+
+@bp.app_errorhandler(sqlite3.Error)
+def storage_error(error: sqlite3.Error):
+    """The database refused (disk full, read-only, locked too long): say so; nothing was saved."""
+    current_app.logger.error("Storage fault on %s %s: %s: %s", request.method, request.endpoint,
+                             type(error).__name__, error)
+    return render_error(503, STORAGE_RETRY_SECONDS)
 
 
 @bp.app_errorhandler(Exception)
