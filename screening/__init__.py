@@ -60,9 +60,21 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        """For load balancers and monitoring: the app answers and the database is readable."""
-        next(db.get_db().query("SELECT 1 AS ok"))
-        return {"status": "ok"}
+        """For load balancers and monitoring: the database answers and accepts a write.
+
+        Says which check failed (no data, no error text); the outbox line warns when
+        messages fail or wait (a stopped delivery worker) without failing the check.
+        """
+        checks, status = db.health(), 200
+        if any(result != "ok" for result in checks.values()):
+            status = 503
+        else:
+            from .notify import outbox
+
+            attention = outbox.attention(db.get_db())
+            checks["outbox"] = "ok" if not any(attention.values()) else (
+                f"{attention['failed']} failed, {attention['waiting']} waiting")
+        return {"status": "ok" if status == 200 else "failing", "checks": checks}, status
 
     @app.context_processor
     def clinic_details():

@@ -11,7 +11,7 @@ import sqlite_utils
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
-from . import private
+from . import clock, private
 from .migrations import migrations
 
 PRAGMAS = (
@@ -59,6 +59,20 @@ def close_db(_exc=None) -> None:
     db = g.pop("db", None)
     if db is not None:
         db.close()
+
+
+def health() -> dict[str, str]:
+    """Can the database be read, and written? Each check "ok" or "failed" (for /healthz)."""
+    checks = {"database": "failed", "writable": "failed"}
+    try:
+        db = get_db()
+        next(db.query("SELECT 1 AS ok"))
+        checks["database"] = "ok"
+        db.execute("INSERT OR REPLACE INTO health_check (id, at) VALUES (1, ?)", [clock.iso(clock.now())])
+        checks["writable"] = "ok"
+    except sqlite3.Error as error:
+        current_app.logger.error("Health check failed: %s: %s", type(error).__name__, error)
+    return checks
 
 
 def init_db(path) -> list[str]:

@@ -12,18 +12,28 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ASKED_RE = re.compile(r'name="asked"[^>]*value="([^"]*)"')
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = create_app({
+def test_settings(tmp_path, **overrides) -> dict:
+    """The settings of every test app: a database and instance folder of its own, no rate limits."""
+    return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATABASE": str(tmp_path / "test.db"),
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
         "CLINIC_NAME": "Test Spine Clinic",
         "CLINIC_PHONE": "(555) 010-0199",
         "CLINIC_LOCATIONS": ["Main office"],
-    })
+        **overrides,
+    }
+
+
+test_settings.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(test_settings(tmp_path))
     init_db(app.config["DATABASE"])
     yield app
 

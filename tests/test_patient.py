@@ -545,7 +545,7 @@ def test_no_personal_data_in_any_url(patient, client):
 def test_request_rate_limit_counts_requests_sent_not_corrections(app):
     from screening.extensions import limiter
 
-    app.config.update(RATELIMIT_ENABLED=True, REQUEST_RATE_LIMIT="2 per hour")
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", REQUEST_RATE_LIMIT="2 per hour")
     limiter.init_app(app)
     limiter.reset()
     try:
@@ -558,8 +558,14 @@ def test_request_rate_limit_counts_requests_sent_not_corrections(app):
         second.complete(LIKELY)
         third.complete(LIKELY)
         assert second.send_request().status_code == 303
-        response = third.send_request()
-        assert response.status_code == 429 and "Too many tries" in response.get_data(as_text=True)
+        response = third.send_request(full_name="Tess Thirdperson", phone="(202) 555-0177")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 429 and 0 < int(response.headers["Retry-After"]) <= 3601
+        assert "cannot take more requests from this internet connection" in html
+        assert re.search(r"Press Send my request again in (59|60) minutes", html)  # the hour's window
+        # Everything typed is still in the form, ready to send again.
+        assert 'value="Tess Thirdperson"' in html and 'value="(202) 555-0177"' in html
+        assert 'value="1968"' in html and "<form" in html
     finally:
         limiter.reset()
 

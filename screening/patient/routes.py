@@ -1,14 +1,20 @@
 """The patient's path: landing, steps, urgent and age stops, summary, request, confirmation."""
 from __future__ import annotations
 
+import math
+import sqlite3
+import time
+
 from flask import (
-    abort, after_this_request, current_app, flash, jsonify, redirect, render_template, request, session, url_for,
+    Response, abort, after_this_request, current_app, flash, jsonify, make_response, redirect, render_template,
+    request, session, url_for,
 )
 
 from .. import fhir, questionnaire as q
 from ..assessment import FLAGS, URGENT, assess, safety_net, urgency
 from ..rules.common import sorted_flags
 from ..db import get_db
+from ..errors import STORAGE_RETRY_SECONDS, after_in_words
 from ..extensions import csrf, limiter
 from ..notify import outbox
 from ..references import format_reference, new_reference
@@ -24,10 +30,10 @@ def _draft():
     return token, drafts.load(get_db(), token)
 
 
-def _with_draft_cookie(response, token: str):
+def _with_draft_cookie(response, token: str, until_browser_closes: bool = False):
     response.set_cookie(
         drafts.COOKIE_NAME, token,
-        max_age=current_app.config["DRAFT_DAYS"] * 86400,
+        max_age=None if until_browser_closes else current_app.config["DRAFT_DAYS"] * 86400,
         httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
@@ -147,24 +153,28 @@ def step(step_id: str):
         elif item.link_id not in asked and item.link_id not in merged:
             field.errors = []  # newly asked because of another answer: ask, do not scold
             revealed = True
+    going_back = request.form.get("action") == "back"  # Back never fails validation
+    errors = [(item, form[item.link_id].errors[0]) for item in current.items
+              if item.link_id in shown_ids and form[item.link_id].errors]
+    complete = definition.first_incomplete_step(merged) is None
     if not csrf_failed:
-        drafts.save(get_db(), token, merged, current_app.config["DRAFT_DAYS"])
+        db = get_db()
+        try:
+            with db.atomic():  # the draft and the finished screening are saved together or not at all
+                drafts.save(db, token, merged, current_app.config["DRAFT_DAYS"])
+                if complete and not going_back:
+                    submissions.store_screening(db, drafts.draft_id(token), assess(merged))
+        except sqlite3.Error as error:
+            return _not_saved(error, _render_step(current, form, merged, [], False, False, STEP_NOT_SAVED))
         # The cookie lives as long as the draft: DRAFT_DAYS from the last save.
         after_this_request(lambda response: _with_draft_cookie(response, token))
 
-    if request.form.get("action") == "back":  # Back never fails validation
+    if going_back:
         earlier = definition.neighbour(current, merged, -1)
         return redirect(url_for("patient.step", step_id=earlier.id) if earlier
                         else url_for("patient.landing"), 303)
-
-    errors = [(item, form[item.link_id].errors[0]) for item in current.items
-              if item.link_id in shown_ids and form[item.link_id].errors]
     if csrf_failed or errors or revealed:
         return _render_step(current, form, merged, errors, csrf_failed, revealed)
-
-    complete = definition.first_incomplete_step(merged) is None
-    if complete:
-        submissions.store_screening(get_db(), drafts.draft_id(token), assess(merged))
     if "red_flags" in shown_ids and _urgency(merged):
         return redirect(url_for("patient.urgent"), 303)
     following = definition.neighbour(current, merged, 1)
@@ -173,7 +183,7 @@ def step(step_id: str):
     return redirect(url_for("patient.step", step_id=following.id), 303)
 
 
-def _render_step(current, form, answers, errors, csrf_failed, revealed):
+def _render_step(current, form, answers, errors, csrf_failed, revealed, not_saved=None):
     definition = q.current()
     shown_ids = [i.link_id for i in definition.shown_items(current, answers)]
     form.asked.data = " ".join(shown_ids)
@@ -181,7 +191,18 @@ def _render_step(current, form, answers, errors, csrf_failed, revealed):
     return render_template(
         "patient/step.html", step=current, form=form, shown_ids=set(shown_ids), errors=errors,
         csrf_failed=csrf_failed, revealed=revealed, number=number, total=total, text_max=q.TEXT_MAX,
+        not_saved=not_saved,
     )
+
+
+STEP_NOT_SAVED = {"kind": "storage", "what": "Your answers", "button": "Continue"}
+REQUEST_NOT_SAVED = {"kind": "storage", "what": "Your details", "button": "Send my request"}
+
+
+def _not_saved(error: sqlite3.Error, page: str):
+    """The database refused a write (disk full, read-only): the same page, answers as posted, told honestly."""
+    current_app.logger.error("Storage fault on %s: %s: %s", request.endpoint, type(error).__name__, error)
+    return page, 503, {"Retry-After": str(STORAGE_RETRY_SECONDS)}
 
 
 @bp.get("/get-care-now")
@@ -237,7 +258,8 @@ def summary():
 @bp.route("/request", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one keeps the details
 @limiter.limit(lambda: current_app.config["REQUEST_RATE_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 303)  # only requests sent count
+               deduct_when=lambda response: response.status_code == 303,  # only requests sent count
+               on_breach=lambda limit: _request_limited(limit))
 def consultation_request():
     finished, detour = _finished_draft()
     if detour:
@@ -252,17 +274,39 @@ def consultation_request():
             return redirect(url_for("patient.done"), 303)
         if valid:
             settings = outbox.Settings.from_config(current_app.config)
-            reference, _request_id = submissions.submit_request(
-                get_db(), token, assessment, form.contact_details(), _contact_hours(assessment.outcome),
-                on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
-            )
+            try:
+                reference, _request_id = submissions.submit_request(
+                    get_db(), token, assessment, form.contact_details(), _contact_hours(assessment.outcome),
+                    on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
+                )
+            except sqlite3.Error as error:
+                return _not_saved(error, _render_request(form, assessment, not_saved=REQUEST_NOT_SAVED))
             session["reference"] = reference
-            # The cookie stays: a repeated submit finds this request instead of making another.
             # The notifications wait in the outbox for the delivery worker: the page never waits for mail.
-            return redirect(url_for("patient.done"), 303)
+            # The draft cookie now lasts only until the browser closes: a repeated submit in this visit
+            # finds this request, and the next person on a shared computer finds nothing.
+            return _with_draft_cookie(redirect(url_for("patient.done"), 303), token, until_browser_closes=True)
+    return _render_request(form, assessment)
+
+
+def _render_request(form: RequestForm, assessment, not_saved: dict | None = None) -> str:
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
     return render_template("patient/request.html", form=form, a=assessment, csrf_failed=csrf_failed,
-                           tier=_urgency(assessment.answers), contact_hours=_contact_hours(assessment.outcome))
+                           tier=_urgency(assessment.answers), contact_hours=_contact_hours(assessment.outcome),
+                           not_saved=not_saved)
+
+
+def _request_limited(limit) -> Response | None:
+    """Flask-Limiter's on_breach for the request form: the form again, every detail kept, and when to retry."""
+    finished, detour = _finished_draft()
+    if detour:
+        return None  # the plain 429 page
+    _token, assessment = finished
+    form = RequestForm(locations=current_app.config["CLINIC_LOCATIONS"], region=current_app.config["PHONE_REGION"])
+    wait = max(1, math.ceil(limit.reset_at - time.time()))
+    not_saved = {"kind": "limited", "what": "Your details", "button": "Send my request",
+                 "after": after_in_words(wait)}
+    return make_response(_render_request(form, assessment, not_saved), 429, {"Retry-After": str(wait)})
 
 
 def _contact_hours(outcome: str) -> int:
