@@ -36,9 +36,9 @@ def _for_staff() -> bool:
 
 
 def after_in_words(seconds: int) -> str:
-    if seconds < 60:
+    if seconds < 90:
         return "in a minute"
-    minutes = math.ceil(seconds / 60)
+    minutes = round(seconds / 60)
     return f"in {minutes} minutes" if minutes < 90 else f"in about {round(minutes / 60)} hours"
 
 
