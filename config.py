@@ -34,8 +34,12 @@ class Config:
 
     # Limits per client address on the public forms (Flask-Limiter syntax).
     REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT", "20 per hour")
+    # Starting screenings and answering steps, per address (a clinic's waiting room shares one).
+    START_RATE_LIMIT = os.environ.get("START_RATE_LIMIT", "10 per minute; 60 per hour")
+    STEP_RATE_LIMIT = os.environ.get("STEP_RATE_LIMIT", "60 per minute; 1000 per hour")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Empty: a small SQLite file in the instance folder, shared by every worker (see README).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
     RATELIMIT_HEADERS_ENABLED = False
 
     # Notifications. With no SMTP_HOST, messages are written to instance/outbox/*.eml.
@@ -65,3 +69,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = int(os.environ.get("WTF_CSRF_TIME_LIMIT", "7200"))
     # Behind a reverse proxy, how many proxies to trust for the client address.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # X-Forwarded-For is believed only on connections from these addresses (the proxy).
+    TRUSTED_PROXIES = _list("TRUSTED_PROXIES", "127.0.0.1,::1")
+    # Screenings finished without a request are deleted after this many days (`flask purge`).
+    ANON_SCREENING_RETENTION_DAYS = int(os.environ.get("ANON_SCREENING_RETENTION_DAYS", "30"))

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, request
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import private
+from .proxies import TrustedProxyFix
 
 # Content Security Policy: everything from this origin, nothing inline, no framing.
 CSP = (
@@ -39,10 +39,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config["DATABASE"] = str(app.config["DATABASE"] or Path(app.instance_path) / "screening.db")
     _configure_secret_key(app, development)
     if app.config["PROXY_COUNT"]:
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["PROXY_COUNT"], app.config["TRUSTED_PROXIES"])
+    if not app.config["RATELIMIT_STORAGE_URI"]:  # shared by every worker process, with nothing to install
+        app.config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{Path(app.instance_path) / 'ratelimits.db'}"
 
-    from . import auth, db, dictionary, errors, formatting, notify
+    from . import auth, db, dictionary, errors, formatting, notify, retention
     from .admin import bp as admin_bp
     from .extensions import csrf, limiter
     from .patient import bp as patient_bp
@@ -55,6 +56,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     formatting.init_app(app)
     notify.init_app(app)
     dictionary.init_app(app)
+    retention.init_app(app)
     for blueprint in (errors.bp, patient_bp, auth.bp, staff_bp, admin_bp):
         app.register_blueprint(blueprint)
 
