@@ -14,7 +14,7 @@ ACTIONS = (
     "login_ok", "login_failed", "login_locked", "login_throttled", "logout", "timeout", "access_denied",
     "view_queue", "view_request", "export_queue", "status_change", "note_added", "contact_attempt",
     "user_created", "user_deactivated", "password_reset", "view_audit", "sign_in_cleared",
-    "view_intake", "review", "export_fhir", "export_screenings", "view_outbox", "outbox_retry",
+    "view_intake", "review", "export_fhir", "export_screenings", "view_outbox", "outbox_retry", "purge",
 )
 
 

@@ -128,15 +128,6 @@ def test_each_save_renews_the_cookie_for_draft_days(patient):
     assert cookie and "Max-Age=604800" in cookie[0] and "HttpOnly" in cookie[0]
 
 
-def test_purge_drafts_deletes_only_expired_ones(patient, runner, db, monkeypatch):
-    patient.start()
-    assert "Deleted 0" in runner.invoke(args=["purge-drafts"]).output
-    start = clock.now()
-    monkeypatch.setattr(clock, "now", lambda: start + timedelta(days=8))
-    assert "Deleted 1" in runner.invoke(args=["purge-drafts"]).output
-    assert db["drafts"].count == 0
-
-
 def test_start_over_deletes_the_draft(patient, client, db):
     patient.start()
     patient.answer("age", {"age_band": "50_64"})
@@ -598,3 +589,33 @@ def test_typed_answer_over_the_limit_gets_a_message_and_keeps_everything(patient
     assert response.status_code == 303 and draft_answers(db)["blood_thinner_other"] == "Brilinta"
     response = patient.answer("medicines", {**answers, "blood_thinner_other": ""}, asked=asked)
     assert response.status_code == 303 and "blood_thinner_other" not in draft_answers(db)  # optional
+
+
+def test_after_sending_a_shared_computer_shows_the_next_person_nothing_about_the_request(app, patient, client, db):
+    patient.complete(LIKELY)
+    response = patient.send_request(full_name="Sam Sharedcomputer")
+    draft_cookie = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{drafts.COOKIE_NAME}=")]
+    assert draft_cookie and "Max-Age" not in draft_cookie[0] and "Expires" not in draft_cookie[0]  # gone at close
+    reference = next(db.query("SELECT reference FROM requests"))["reference"]
+    assert reference[:4] in client.get("/done").get_data(as_text=True)  # the sender sees it, in this visit
+
+    # The next person on the same browser, after the session ended (the draft cookie alone is left at most).
+    later = app.test_client()
+    later.set_cookie(drafts.COOKIE_NAME, client.get_cookie(drafts.COOKIE_NAME).value)
+    assert later.get("/continue").headers["Location"] == "/sent"
+    assert later.get("/done").headers["Location"] == "/"
+    html = later.get("/sent").get_data(as_text=True)
+    assert reference[:4] not in html and "Sam" not in html and "call you within" not in html
+    assert "Forget this device" in html
+
+
+def test_forget_this_device_clears_the_draft_cookie_and_the_session(patient, client):
+    patient.complete(LIKELY)
+    patient.send_request()
+    html = client.get("/done").get_data(as_text=True)
+    assert "Forget this device" in html
+    response = client.post("/forget", data={"csrf_token": csrf_token(html)})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert client.get_cookie(drafts.COOKIE_NAME) is None
+    assert client.get("/done").headers["Location"] == "/"
+    assert "no longer keeps anything" in client.get("/").get_data(as_text=True)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("patient", __name__, cli_group=None)
 
-from . import commands, routes  # noqa: E402,F401  (registers the views and commands)
+from . import routes  # noqa: E402,F401  (registers the views)

@@ -72,6 +72,3 @@ def save(db: Database, token: str, answers: dict[str, Any], days: int) -> None:
 def delete(db: Database, token: str) -> None:
     db.execute("DELETE FROM drafts WHERE id = ?", [draft_id(token)])
 
-
-def purge_expired(db: Database) -> int:
-    return db.execute("DELETE FROM drafts WHERE expires_at <= ?", [clock.iso(clock.now())]).rowcount

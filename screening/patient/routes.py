@@ -49,8 +49,10 @@ def _no_draft_redirect(token):
     if token:  # a cookie whose draft is gone: expired, deleted or already sent
         reference = submissions.reference_for(get_db(), drafts.draft_id(token))
         if reference:
-            session["reference"] = reference
-            return redirect(url_for("patient.done"))
+            # Its details show only in the visit that sent it; a shared computer's next user sees none.
+            if session.get("reference") == reference:
+                return redirect(url_for("patient.done"))
+            return redirect(url_for("patient.sent"))
         flash(EXPIRED_MESSAGE.format(days=current_app.config["DRAFT_DAYS"]))
     return _without_draft_cookie(redirect(url_for("patient.landing")))
 
@@ -90,6 +92,7 @@ def privacy():
 
 
 @bp.post("/start")
+@limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
 def start():
     token, answers = _draft()
     if answers is None:
@@ -117,6 +120,7 @@ def start_over():
 
 @bp.route("/step/<step_id>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one re-renders the answers
+@limiter.limit(lambda: current_app.config["STEP_RATE_LIMIT"], methods=["POST"])
 def step(step_id: str):
     definition = q.current()
     current = definition.steps_by_id.get(step_id) or abort(404)
@@ -322,6 +326,20 @@ def done():
         return redirect(url_for("patient.landing"))
     sent = submissions.sent_request(get_db(), reference)
     return render_template("patient/done.html", reference=format_reference(reference), sent=sent)
+
+
+@bp.get("/sent")
+def sent():
+    """A neutral page for a browser that sent a request in an earlier visit: nothing about it is shown."""
+    return render_template("patient/sent.html")
+
+
+@bp.post("/forget")
+def forget():
+    """Forget this device: the draft cookie and the session go, so this browser holds nothing about the patient."""
+    session.clear()
+    flash("This browser no longer keeps anything about your screening or your request.")
+    return _without_draft_cookie(redirect(url_for("patient.landing"), 303))
 
 
 @bp.get("/questionnaire.json")
