@@ -1,4 +1,5 @@
 """The front-desk queue, request handling, the CSV export and the audit trail."""
+import json
 import csv
 import io
 import re
@@ -96,6 +97,10 @@ def test_search_finds_one_request_and_keeps_the_term_out_of_urls(auth, client, m
     assert term not in response.headers["Location"] and "Zelda" not in response.headers["Location"]
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert references_in(html) == [wanted["reference"]]
+    # Nor in the session cookie: it is signed, not encrypted, so anyone holding it could read it.
+    app = client.application
+    session = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+    assert term.lower() not in json.dumps(session).lower() and "quartz" not in json.dumps(session).lower()
     response = post_form(client, "/staff/", "/staff/search", {"q": "", "action": "clear"})
     assert len(references_in(client.get("/staff/").get_data(as_text=True))) == 2
 

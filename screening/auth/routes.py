@@ -85,6 +85,7 @@ def login():
 def logout():
     audit.record("logout", "user", current_user.id)
     users.end_sessions(get_db(), current_user)  # a copied cookie stops working too
+    get_db().execute("DELETE FROM queue_searches WHERE user_id = ?", [current_user.id])
     logout_user()
     session.clear()
     flash("You have signed out.")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
@@ -207,3 +208,22 @@ def add_note(db: Database, request: dict, user_id: int, note: str) -> None:
     with db.atomic():
         _event(db, request["id"], user_id, "note", note=note)
         db.execute("UPDATE requests SET updated_at = ? WHERE id = ?", [clock.iso(clock.now()), request["id"]])
+
+
+def save_search(db: Database, user_id: int, text: str) -> str:
+    """Keep a search on the server; returns the random id the session holds instead of the text."""
+    search_id = secrets.token_urlsafe(16)
+    db.execute("INSERT INTO queue_searches (id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
+               [search_id, user_id, text[:200], clock.iso(clock.now())])
+    return search_id
+
+
+def saved_search(db: Database, search_id: str | None, user_id: int) -> str:
+    if not search_id:
+        return ""
+    row = next(db.query("SELECT text FROM queue_searches WHERE id = ? AND user_id = ?", [search_id, user_id]), None)
+    return row["text"] if row else ""
+
+
+def forget_searches(db: Database, user_id: int) -> None:
+    db.execute("DELETE FROM queue_searches WHERE user_id = ?", [user_id])

@@ -15,7 +15,9 @@ from ..references import format_reference
 from . import bp, intake, queue
 from .forms import AttemptForm, NoteForm, ReviewForm, SearchForm, StatusForm
 
-SEARCH_KEY = "queue_search"  # kept in the session: names and phone numbers stay out of URLs and logs
+# The search text (names, phone numbers) stays on the server: out of URLs, logs and the session cookie,
+# which is signed but readable. The session holds only a random id.
+SEARCH_KEY = "queue_search_id"
 CLINICAL = ("front_desk", "physician")
 EXPORT_HEADER = ["reference", "name", "phone", "email", "location", "outcome", "flags", "status",
                  "submitted", "due"]
@@ -30,7 +32,7 @@ def _filters() -> queue.Filters:
         flag=args.get("flag", "") if args.get("flag") in FLAGS else "",
         location=args.get("location", "")[:100],
         review="pending" if args.get("review") == "pending" else "",
-        search=session.get(SEARCH_KEY, ""),
+        search=queue.saved_search(get_db(), session.get(SEARCH_KEY), current_user.id),
         page=params.whole_number(args.get("page"), maximum=99_999) or 1,
     )
 
@@ -71,10 +73,11 @@ def search():
     form = SearchForm()
     if form.validate_on_submit():
         text = (form.q.data or "").strip()
+        db = get_db()
+        queue.forget_searches(db, current_user.id)
+        session.pop(SEARCH_KEY, None)
         if text and request.form.get("action") != "clear":
-            session[SEARCH_KEY] = text
-        else:
-            session.pop(SEARCH_KEY, None)
+            session[SEARCH_KEY] = queue.save_search(db, current_user.id, text)
     keep = {k: v for k, v in request.form.items() if k in ("status", "outcome", "flag", "location", "review") and v}
     return redirect(url_for("staff.queue", **keep), 303)
 
