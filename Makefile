@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test init-db chromium bench clean data-dictionary
+.PHONY: run test lint init-db chromium bench clean data-dictionary
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,12 @@ chromium:
 	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (browser tests will skip)"; fi; \
 	fi
 
-test: $(VENV)/.installed-dev chromium
+# Lint (ruff, configured in pyproject.toml) and security lint (bandit): each finding fixed or justified on its line.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r screening config.py run.py bench
+
+test: $(VENV)/.installed-dev chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Regenerate docs/data-dictionary-<version>.md and .csv from the definitions and the rules.

@@ -13,7 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,8 +29,8 @@ FLAGS = [[], [], ["bleeding_risk"], ["diabetes"], ["serious_cause_review"], ["al
 def build(path: Path, count: int) -> None:
     init_db(path)
     db = connect(path)
-    rng = random.Random(7)
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    rng = random.Random(7)  # reproducible sample data, not security  # nosec B311
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     screenings, requests = [], []
     for n in range(1, count + 1):
         created = start + timedelta(minutes=15 * n)

@@ -1,15 +1,15 @@
 """The one clock of the app, so tests can move time."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 
 def now() -> datetime:
     """Current time, timezone-aware UTC. Tests monkeypatch this function."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:
     """UTC timestamp as stored in the database: sortable ISO 8601 text."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def parse(text: str) -> datetime:

@@ -23,7 +23,16 @@ from flask import Flask
 
 from . import questionnaire, rules
 from .questionnaire import (
-    MULTI, SCALE, SCALE_MAX, SCALE_MIN, SINGLE, TEXT, TEXT_MAX, Condition, Definition, Item,
+    MULTI,
+    SCALE,
+    SCALE_MAX,
+    SCALE_MIN,
+    SINGLE,
+    TEXT,
+    TEXT_MAX,
+    Condition,
+    Definition,
+    Item,
 )
 from .rules.common import SOURCES
 
@@ -74,7 +83,7 @@ def rules_for(version: str) -> ModuleType | None:
     found = None
     for rules_version in rules.VERSIONS:
         module = rules.for_version(rules_version)
-        if module.QUESTIONNAIRE_VERSION == version:
+        if version == module.QUESTIONNAIRE_VERSION:
             found = module
     return found
 

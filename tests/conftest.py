@@ -2,9 +2,8 @@ import re
 
 import pytest
 
-from screening import create_app
+from screening import create_app, questionnaire
 from screening.db import connect, init_db
-from screening import questionnaire
 
 from .answers import LIKELY
 

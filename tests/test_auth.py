@@ -186,16 +186,15 @@ def client_at(app, address):
 
 def in_parallel(actions, threads=9):
     """Run the callables at once (a barrier releases them together); returns their results in order."""
+    import contextlib
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     barrier = threading.Barrier(min(threads, len(actions)))
 
     def run(action):
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=5)
-        except threading.BrokenBarrierError:
-            pass
         return action()
 
     with ThreadPoolExecutor(threads) as pool:
@@ -406,6 +405,7 @@ def test_set_password_and_deactivate_commands(runner, auth, app):
 def test_ensure_admin_creates_the_first_account_once(runner, app):
     result = runner.invoke(args=["ensure-admin"])
     password = re.search(r"Password: (\S+)", result.output).group(1)
-    assert AuthActions(app.test_client()).login(username="admin", password=password).headers["Location"] == "/admin/users"
+    signed_in = AuthActions(app.test_client()).login(username="admin", password=password)
+    assert signed_in.headers["Location"] == "/admin/users"
     again = runner.invoke(args=["ensure-admin"])
     assert again.exit_code == 0 and "Password" not in again.output

@@ -50,7 +50,7 @@ def test_command_writes_every_version(runner, tmp_path):
 def test_every_version_has_its_rules():
     for version in q.VERSIONS:
         module = dictionary.rules_for(version)
-        assert module is not None and module.QUESTIONNAIRE_VERSION == version
+        assert module is not None and version == module.QUESTIONNAIRE_VERSION
     assert dictionary.rules_for("9.9.9") is None
     assert rules.VERSIONS  # the registry the lookup walks
 

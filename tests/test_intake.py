@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-
 from markupsafe import escape
 
 from screening import clock, rules

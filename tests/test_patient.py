@@ -2,7 +2,7 @@
 import json
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -411,7 +411,7 @@ def test_changing_answers_updates_the_stored_screening(patient, db):
 
 def test_request_stores_screening_and_request_together(patient, client, db):
     patient.complete(LIKELY)
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     response = patient.send_request(email=" Pat@Example.COM ", message="Mornings only, please.")
     assert response.status_code == 303 and response.headers["Location"] == "/done"
     request = next(db.query("SELECT * FROM requests"))

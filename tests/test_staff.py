@@ -1,7 +1,7 @@
 """The front-desk queue, request handling, the CSV export and the audit trail."""
-import json
 import csv
 import io
+import json
 import re
 import sqlite3
 
@@ -233,7 +233,8 @@ def test_closed_request_cannot_jump_to_scheduled(auth, client, make_request):
     row = make_request(status="closed")
     page = f"/staff/requests/{row['reference']}"
     auth.login()
-    assert "There is a problem" in post_form(client, page, page + "/status", {"status": "scheduled"}).get_data(as_text=True)
+    response = post_form(client, page, page + "/status", {"status": "scheduled"})
+    assert "There is a problem" in response.get_data(as_text=True)
 
 
 def test_physician_can_work_the_queue_too(auth, client, make_request):
@@ -269,7 +270,7 @@ def test_csv_export_streams_the_filtered_queue_with_formulas_escaped(auth, app, 
     assert rows[0] == ["reference", "name", "phone", "email", "location", "outcome", "flags", "status",
                        "submitted", "due"]
     assert len(rows) == 2
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert row["reference"] == format_reference(wanted["reference"])
     assert row["name"] == "'=HYPERLINK(\"http://evil\")"
     assert row["email"] == "'@evil.example"

@@ -16,6 +16,7 @@ accounts exist.
 """
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime, timedelta
 
@@ -55,9 +56,9 @@ def begin_attempt(db: Database, attempt_keys: list[str]) -> timedelta | None:
     An attempt that goes ahead is counted as a failure now and forgiven by `succeeded`.
     """
     now = clock.now()
-    placeholders = ", ".join("?" * len(attempt_keys))
     with immediate_transaction(db):
-        rows = list(db.query(f"SELECT * FROM sign_in_throttle WHERE key IN ({placeholders})", attempt_keys))
+        rows = list(db.query("SELECT * FROM sign_in_throttle WHERE key IN (SELECT value FROM json_each(?))",
+                             [json.dumps(attempt_keys)]))
         wait = max((_wait(row, now) for row in rows), default=timedelta(0))
         if wait > timedelta(0):
             return wait
@@ -73,8 +74,7 @@ def begin_attempt(db: Database, attempt_keys: list[str]) -> timedelta | None:
 
 
 def succeeded(db: Database, attempt_keys: list[str]) -> None:
-    placeholders = ", ".join("?" * len(attempt_keys))
-    db.execute(f"DELETE FROM sign_in_throttle WHERE key IN ({placeholders})", attempt_keys)
+    db.execute("DELETE FROM sign_in_throttle WHERE key IN (SELECT value FROM json_each(?))", [json.dumps(attempt_keys)])
 
 
 def clear_account(db: Database, username: str) -> int:

@@ -68,11 +68,13 @@ def _user(row) -> User | None:
 
 
 def by_id(db: Database, user_id: int) -> User | None:
-    return _user(next(db.query(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", [user_id]), None))
+    sql = f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?"  # constant columns, bound value  # nosec B608
+    return _user(next(db.query(sql, [user_id]), None))
 
 
 def by_username(db: Database, username: str) -> User | None:
-    return _user(next(db.query(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username]), None))
+    sql = f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?"  # constant columns, bound value  # nosec B608
+    return _user(next(db.query(sql, [username]), None))
 
 
 def load_from_session(session_id: str) -> User | None:

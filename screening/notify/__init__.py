@@ -35,7 +35,7 @@ def send_outbox_command(loop: bool, interval: int) -> None:
             result = run_once(app, worker)
         except sqlite3.Error as error:  # a storage fault: say so, keep the worker alive, try next pass
             if not loop:
-                raise click.ClickException(f"The database refused the pass: {type(error).__name__}: {error}")
+                raise click.ClickException(f"The database refused the pass: {type(error).__name__}: {error}") from error
             click.echo(f"pass skipped: {type(error).__name__}: {error}", err=True)
         else:
             click.echo(f"sent {result['sent']}, not sent {result['unsent']}, reminders queued {result['reminders']}")

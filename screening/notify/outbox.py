@@ -49,7 +49,7 @@ class Settings:
         return f"{self.public_base_url}/staff/requests/{reference}"
 
     @classmethod
-    def from_config(cls, config) -> "Settings":
+    def from_config(cls, config) -> Settings:
         return cls(
             front_desk=tuple(config["FRONT_DESK_EMAILS"]),
             patient_confirmation=config["PATIENT_CONFIRMATION_EMAIL"],
@@ -151,6 +151,16 @@ def _process_gone(worker: str | None) -> bool:
     return False
 
 
+SETTLE = {  # by what the sender can tell: delivered, not delivered (try again at once), cannot tell
+    True: """UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL
+             WHERE id = :id AND status = 'sending' AND claimed_by IS :worker""",
+    False: """UPDATE outbox SET status = 'pending', next_attempt_at = :now
+              WHERE id = :id AND status = 'sending' AND claimed_by IS :worker""",
+    None: """UPDATE outbox SET status = 'failed', last_error = :error
+             WHERE id = :id AND status = 'sending' AND claimed_by IS :worker""",
+}
+
+
 def recover_interrupted(db: Database, sender: Sender) -> int:
     """Settle messages left `sending` by a worker that died; returns how many."""
     stale = clock.iso(clock.now() - STALE_CLAIM)
@@ -158,16 +168,9 @@ def recover_interrupted(db: Database, sender: Sender) -> int:
     for row in list(db.query("SELECT * FROM outbox WHERE status = 'sending'")):
         if not (_process_gone(row["claimed_by"]) or row["claimed_at"] < stale):
             continue
-        delivered = sender.delivered(row)
-        if delivered:
-            change = ("status = 'sent', sent_at = ?, last_error = NULL", [clock.iso(clock.now())])
-        elif delivered is False:  # nothing went out: simply try again
-            change = ("status = 'pending', next_attempt_at = ?", [clock.iso(clock.now())])
-        else:
-            change = ("status = 'failed', last_error = ?", [INTERRUPTED])
         settled += db.execute(
-            f"UPDATE outbox SET {change[0]} WHERE id = ? AND status = 'sending' AND claimed_by IS ?",
-            [*change[1], row["id"], row["claimed_by"]],
+            SETTLE[sender.delivered(row)],
+            {"now": clock.iso(clock.now()), "error": INTERRUPTED, "id": row["id"], "worker": row["claimed_by"]},
         ).rowcount
     return settled
 
@@ -223,16 +226,16 @@ def retry(db: Database, message_id: int) -> bool:
 
 
 def listing(db: Database, status: str | None = None, limit: int = 200) -> list[dict]:
-    where = " WHERE o.status = ?" if status else ""
     return list(db.query(
-        f"""SELECT o.id, o.kind, o.recipient, o.subject, o.status, o.attempts, o.next_attempt_at, o.last_error,
-                   o.created_at, o.sent_at FROM outbox o{where} ORDER BY o.id DESC LIMIT ?""",
-        [status, limit] if status else [limit],
+        """SELECT o.id, o.kind, o.recipient, o.subject, o.status, o.attempts, o.next_attempt_at, o.last_error,
+                  o.created_at, o.sent_at FROM outbox o WHERE :status IS NULL OR o.status = :status
+           ORDER BY o.id DESC LIMIT :limit""",
+        {"status": status, "limit": limit},
     ))
 
 
 def counts(db: Database) -> dict[str, int]:
-    found = {status: 0 for status in ("pending", "sending", "sent", "failed")}
+    found = dict.fromkeys(("pending", "sending", "sent", "failed"), 0)
     for row in db.query("SELECT status, count(*) AS n FROM outbox GROUP BY status"):
         found[row["status"]] = row["n"]
     return found

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import phonenumbers
@@ -83,7 +83,7 @@ def field_for(item: Item) -> Field:
     return ChoiceField(item.text, required_message=item.required_message, choices=choices(*pairs))
 
 
-@lru_cache(maxsize=None)
+@cache
 def step_form_class(items: tuple[Item, ...]) -> type[FlaskForm]:
     """A form class with one field per item; its field names are the linkIds."""
     fields: dict[str, Any] = {item.link_id: field_for(item) for item in items}
@@ -114,11 +114,11 @@ class DateOfBirthField(Field):
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         self.process_errors = []
-        self.parts = {part: "" for part in self.PARTS}
+        self.parts = dict.fromkeys(self.PARTS, "")
         self.data = None
         if formdata is not None:
             self.raw_data = [formdata.get(f"{self.name}-{part}", "")[:8].strip() for part in self.PARTS]
-            self.parts = dict(zip(self.PARTS, self.raw_data))
+            self.parts = dict(zip(self.PARTS, self.raw_data, strict=True))
         elif isinstance(data, date):
             self.data = data
             self.parts = {"month": str(data.month), "day": str(data.day), "year": str(data.year)}

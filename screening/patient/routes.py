@@ -6,18 +6,29 @@ import sqlite3
 import time
 
 from flask import (
-    Response, abort, after_this_request, current_app, flash, jsonify, make_response, redirect, render_template,
-    request, session, url_for,
+    Response,
+    abort,
+    after_this_request,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 
-from .. import fhir, questionnaire as q
+from .. import fhir
+from .. import questionnaire as q
 from ..assessment import FLAGS, URGENT, assess, safety_net, urgency
-from ..rules.common import sorted_flags
 from ..db import get_db
 from ..errors import STORAGE_RETRY_SECONDS, after_in_words
 from ..extensions import csrf, limiter
 from ..notify import outbox
 from ..references import format_reference, new_reference
+from ..rules.common import sorted_flags
 from . import bp, drafts, submissions
 from .forms import RequestForm, answer_from_field, field_data, step_form_class
 

@@ -9,11 +9,22 @@ docs/data-dictionary-<version>.md; the wording is ours.
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .model import (  # noqa: F401 (the package's public names)
-    MULTI, SCALE, SCALE_MAX, SCALE_MIN, SINGLE, TEXT, TEXT_MAX, Condition, Definition, Item, Option, Step,
+    MULTI,
+    SCALE,
+    SCALE_MAX,
+    SCALE_MIN,
+    SINGLE,
+    TEXT,
+    TEXT_MAX,
+    Condition,
+    Definition,
+    Item,
+    Option,
+    Step,
     definition_from_data,
 )
 
@@ -28,7 +39,7 @@ def _sort_key(version: str) -> tuple[int, ...]:
 VERSIONS: tuple[str, ...] = tuple(sorted((p.stem for p in DEFINITIONS.glob("*.toml")), key=_sort_key))
 
 
-@lru_cache(maxsize=None)
+@cache
 def definition(version: str) -> Definition:
     """The released definition of `version`; LookupError when there is none."""
     if version not in VERSIONS:

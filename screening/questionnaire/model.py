@@ -7,9 +7,10 @@ read with the version it was answered under.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 SINGLE = "single"
 MULTI = "multi"

@@ -4,8 +4,9 @@ Pure: no Flask, no database.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 MET, NOT_MET, UNCLEAR = "met", "not_met", "unclear"
 STATUSES = (MET, NOT_MET, UNCLEAR)

@@ -6,12 +6,27 @@ these rules which answers raised each flag. Released: never edit.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .. import questionnaire
 from .common import (
-    EMERGENCY, LIKELY, MET, NOT_MET, POSSIBLE, UNCLEAR, UNLIKELY, URGENT, Assessment, Criterion, FlagInfo,
-    Reason, chosen, evaluate_criteria, has, peg_score,
+    EMERGENCY,
+    LIKELY,
+    MET,
+    NOT_MET,
+    POSSIBLE,
+    UNCLEAR,
+    UNLIKELY,
+    URGENT,
+    Assessment,
+    Criterion,
+    FlagInfo,
+    Reason,
+    chosen,
+    evaluate_criteria,
+    has,
+    peg_score,
 )
 
 VERSION = "1.0.0"

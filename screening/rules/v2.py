@@ -7,12 +7,29 @@ patient pages, the due time and the intake all ask `urgency()`.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .. import questionnaire
 from .common import (
-    EMERGENCY, LIKELY, MET, NOT_MET, POSSIBLE, SAME_DAY, UNCLEAR, UNLIKELY, URGENT, Assessment, Criterion,
-    CriterionResult, FlagInfo, Reason, chosen, evaluate_criteria, has, peg_score,
+    EMERGENCY,
+    LIKELY,
+    MET,
+    NOT_MET,
+    POSSIBLE,
+    SAME_DAY,
+    UNCLEAR,
+    UNLIKELY,
+    URGENT,
+    Assessment,
+    Criterion,
+    CriterionResult,
+    FlagInfo,
+    Reason,
+    chosen,
+    evaluate_criteria,
+    has,
+    peg_score,
 )
 
 VERSION = "2.0.0"

@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -133,7 +134,7 @@ def iter_requests(db: Database, filters: Filters) -> Iterator[dict]:
 
 
 def counts_by_status(db: Database) -> dict[str, int]:
-    counts = {status: 0 for status in STATUSES}
+    counts = dict.fromkeys(STATUSES, 0)
     for row in db.query("SELECT status, count(*) AS n FROM requests GROUP BY status"):
         counts[row["status"]] = row["n"]
     return counts
