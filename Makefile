@@ -24,7 +24,11 @@ init-db: $(VENV)/.installed
 	FLASK_DEBUG=1 $(BIN)/flask --app run init-db
 	FLASK_DEBUG=1 $(BIN)/flask --app run ensure-admin
 
+# The web server and, beside it, the delivery worker that sends queued email (web requests never do);
+# without SMTP_HOST it writes .eml files under instance/outbox. Ctrl-C stops both.
 run: init-db
+	FLASK_DEBUG=1 $(BIN)/flask --app run send-outbox --loop --interval 5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	FLASK_DEBUG=1 $(BIN)/flask --app run run --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's Chromium; install it when missing and we may.

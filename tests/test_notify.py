@@ -253,6 +253,23 @@ def test_smtp_message_left_sending_by_a_killed_worker_is_failed_at_once_and_neve
     assert outbox.attention(db)["failed"] == len(claimed)
 
 
+def test_administrators_are_told_on_every_page_when_notifications_fail_or_wait(mail_app, make_request, auth,
+                                                                              client, monkeypatch):
+    db = enqueue_one(mail_app, make_request)
+    auth.login("admin")
+    assert "Notifications need attention" not in client.get("/admin/users").get_data(as_text=True)
+    later(monkeypatch, minutes=11)  # no worker ran: the messages wait
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "3 waiting more than 10 minutes (is the delivery worker running?)" in page
+    outbox.claim(db, dead_worker_on_this_host())
+    outbox.recover_interrupted(db, SmtpSender(mail_app.config))
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "3 failed (check whether each went out, then retry)" in page
+    auth.logout()
+    auth.login("front_desk")  # the front desk is not asked to fix the mail
+    assert "Notifications need attention" not in client.get("/staff/").get_data(as_text=True)
+
+
 def test_a_claim_from_another_host_is_settled_only_after_it_is_stale(mail_app, make_request, monkeypatch):
     db = enqueue_one(mail_app, make_request)
     settings = outbox.Settings.from_config(mail_app.config)

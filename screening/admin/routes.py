@@ -15,6 +15,16 @@ from .forms import CreateUserForm, ResetPasswordForm
 AUDIT_PAGE = 100
 
 
+@bp.app_context_processor
+def outbox_alert() -> dict:
+    """On every page an administrator sees: failed notifications, or notifications waiting too long
+    (the delivery worker is stopped or the mail server is down), so that no request goes unannounced."""
+    if not (current_user and current_user.is_authenticated and current_user.role == "admin"):  # none for emails
+        return {}
+    attention = outbox.attention(get_db())
+    return {"outbox_attention": attention if any(attention.values()) else None}
+
+
 @bp.get("/")
 @roles_required("admin")
 def index():
