@@ -93,3 +93,29 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy(tmp_path, staff, pe
     AuthActions(client).login(password="wrong-wrong-wrong")
     rows = list(connect(app.config["DATABASE"]).query("SELECT address FROM audit_log WHERE action = 'login_failed'"))
     assert [r["address"] for r in rows] == [expected]
+
+
+@pytest.mark.parametrize("setting, limit, action", [
+    ("START_RATE_LIMIT", "3 per minute", lambda patient: patient.start()),
+    ("STEP_RATE_LIMIT", "3 per minute", lambda patient: patient.answer("age", {"age_band": "50_64"})),
+])
+def test_starting_screenings_and_answering_steps_are_limited_per_address(app, setting, limit, action):
+    from screening.extensions import limiter
+
+    from .conftest import Patient
+
+    app.config.update({"RATELIMIT_ENABLED": True, setting: limit})
+    limiter.init_app(app)
+    limiter.reset()
+    try:
+        patient = Patient(app.test_client())
+        if setting == "STEP_RATE_LIMIT":
+            patient.start()
+        statuses = [action(patient).status_code for _ in range(4)]
+        assert statuses == [303, 303, 303, 429]
+        refused = action(patient)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 61
+        assert "Too many tries from this network" in html and "(555) 010-0199" in html  # the patient's page
+    finally:
+        limiter.reset()
