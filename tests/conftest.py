@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from argon2 import PasswordHasher
 
 from screening import create_app, questionnaire
 from screening.db import connect, init_db
@@ -145,12 +146,23 @@ PASSWORDS = {
 USERNAMES = {"front_desk": "frida", "physician": "dr_patel", "admin": "ada"}
 
 
+# argon2's cheapest parameters: production's are slow on purpose, which would only slow the tests down.
+# A test marked `strong_hashing` keeps production's (and checks them).
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request, monkeypatch):
+    if request.node.get_closest_marker("strong_hashing") is None:
+        from screening.auth import users
+
+        monkeypatch.setattr(users, "hasher", CHEAP_HASHER)
+        users._dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def password_hashes():
-    """argon2 is slow on purpose: hash the test passwords once per run."""
-    from screening.auth.users import hasher
-
-    return {role: hasher.hash(password) for role, password in PASSWORDS.items()}
+    return {role: CHEAP_HASHER.hash(password) for role, password in PASSWORDS.items()}
 
 
 @pytest.fixture

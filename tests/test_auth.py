@@ -365,7 +365,11 @@ def test_password_rules(password, problem):
     assert (found is None) if problem is None else (problem in found)
 
 
-def test_password_hash_is_argon2id_with_strong_parameters(app, staff):
+@pytest.mark.strong_hashing
+def test_password_hash_is_argon2id_with_strong_parameters(app, runner):
+    result = runner.invoke(args=["create-user", "frida", "--role", "front_desk"],
+                           input=f"{PASSWORDS['front_desk']}\n{PASSWORDS['front_desk']}\n")
+    assert result.exit_code == 0, result.output
     row = next(connect(app.config["DATABASE"]).query("SELECT password_hash FROM users WHERE username = 'frida'"))
     match = re.match(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$", row["password_hash"])
     assert match, row["password_hash"][:20]
