@@ -619,3 +619,17 @@ def test_forget_this_device_clears_the_draft_cookie_and_the_session(patient, cli
     assert client.get_cookie(drafts.COOKIE_NAME) is None
     assert client.get("/done").headers["Location"] == "/"
     assert "no longer keeps anything" in client.get("/").get_data(as_text=True)
+
+
+def test_a_lost_reply_to_send_still_shows_the_reference_in_the_same_visit(app, patient, client, db):
+    """The request was stored but the browser never got the answer (dropped connection, server restart)."""
+    patient.complete(LIKELY)
+    form = patient.request_form()
+    elsewhere = app.test_client()  # the same cookies; its reply never reaches the patient's browser
+    for name in (drafts.COOKIE_NAME, "session"):
+        elsewhere.set_cookie(name, client.get_cookie(name).value)
+    assert elsewhere.post("/request", data=form).headers["Location"] == "/done"
+    assert client.post("/request", data=form).headers["Location"] == "/done"  # Send pressed again
+    assert client.get("/continue").headers["Location"] == "/done"
+    reference = next(db.query("SELECT reference FROM requests"))["reference"]
+    assert reference[:4] in client.get("/done").get_data(as_text=True) and db["requests"].count == 1

@@ -60,8 +60,10 @@ def _no_draft_redirect(token):
     if token:  # a cookie whose draft is gone: expired, deleted or already sent
         reference = submissions.reference_for(get_db(), drafts.draft_id(token))
         if reference:
-            # Its details show only in the visit that sent it; a shared computer's next user sees none.
-            if session.get("reference") == reference:
+            # Its details show only in the visit that sent it (this browser session opened its request
+            # form, even if the reply to Send was lost); a shared computer's next user sees none.
+            if session.get("reference") == reference or session.get("request_draft") == drafts.draft_id(token):
+                session["reference"] = reference
                 return redirect(url_for("patient.done"))
             return redirect(url_for("patient.sent"))
         flash(EXPIRED_MESSAGE.format(days=current_app.config["DRAFT_DAYS"]))
@@ -280,6 +282,7 @@ def consultation_request():
     if detour:
         return detour
     token, assessment = finished
+    session["request_draft"] = drafts.draft_id(token)  # this visit may see the request it sends
     form = RequestForm(locations=current_app.config["CLINIC_LOCATIONS"],
                        region=current_app.config["PHONE_REGION"])
     if request.method == "POST":
