@@ -70,7 +70,7 @@ class FileSender:
     """Write each message as a .eml file (for development and for a newcomer to read).
 
     The file name comes from the message id, so a message whose file exists was
-    delivered: a retry after a crash never writes it twice. Files are private
+    delivered (`delivered`), and writing it again could only replace it, never add a second. Files are private
     (the To: line is the patient's address).
     """
 
@@ -82,8 +82,6 @@ class FileSender:
 
     def __call__(self, message: dict[str, Any]) -> None:
         target = self._target(message)
-        if target.exists():
-            return
         private.folder(self.folder)
         partial = target.with_suffix(".tmp")
         private.write_bytes(partial, bytes(build(message, self.sender)))
