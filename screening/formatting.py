@@ -1,4 +1,5 @@
 """Template filters: times in the clinic's time zone, phone links."""
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -50,3 +51,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(staff_time, "staff_time")
     app.add_template_filter(tel_href, "tel")
     app.add_template_filter(URGENCY_LABELS.get, "urgency_label")
+    app.add_template_filter(json.loads, "from_json")

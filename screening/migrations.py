@@ -220,3 +220,19 @@ def m008_queue_searches(db):
         CREATE INDEX queue_searches_created_at ON queue_searches (created_at);
         """
     )
+
+
+@migrations()
+def m009_request_contact_preferences(db):
+    # Several best times (best_time keeps the first, for older readers), voicemail, language,
+    # interpreter and accessibility needs. Older requests leave them NULL: not asked then.
+    db.executescript(
+        """
+        ALTER TABLE requests ADD COLUMN best_times TEXT CHECK (best_times IS NULL OR json_valid(best_times));
+        ALTER TABLE requests ADD COLUMN voicemail_ok INTEGER CHECK (voicemail_ok IS NULL OR voicemail_ok IN (0, 1));
+        ALTER TABLE requests ADD COLUMN language TEXT CHECK (language IS NULL OR length(language) <= 60);
+        ALTER TABLE requests ADD COLUMN interpreter INTEGER CHECK (interpreter IS NULL OR interpreter IN (0, 1));
+        ALTER TABLE requests ADD COLUMN accessibility_needs TEXT
+            CHECK (accessibility_needs IS NULL OR length(accessibility_needs) <= 500);
+        """
+    )

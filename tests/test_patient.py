@@ -443,11 +443,47 @@ def test_contact_sla_hours_sets_due_time(app, patient, db):
     assert datetime.fromisoformat(row["due_at"]) - datetime.fromisoformat(row["created_at"]) == timedelta(hours=4)
 
 
+def test_the_phone_examples_we_give_are_accepted(patient, db):
+    patient.complete(LIKELY)
+    page = patient.page("/request")
+    error = patient.send_request(phone="12345").get_data(as_text=True)
+    examples = set(re.findall(r"(?:for example|like),? (\(\d{3}\) \d{3}-\d{4})", page + error))
+    assert examples and "Enter a phone number with its area code, like (" in error
+    for example in examples:
+        assert patient.send_request(phone=example).status_code == 303
+
+
+def test_the_message_is_never_cut_short_and_a_long_one_is_kept_to_shorten(patient, db):
+    patient.complete(LIKELY)
+    long_message = "Please call after four. " * 50  # 1,200 characters
+    html = patient.send_request(message=long_message).get_data(as_text=True)
+    assert 'maxlength="1000"' not in html  # the browser would cut it silently
+    assert long_message.strip() in html and "over 1,000 characters" in html
+
+
+def test_new_contact_preferences_are_stored(patient, db):
+    patient.complete(LIKELY)
+    form = patient.request_form(language="other", language_other="Tagalog", interpreter="yes", voicemail_ok="no",
+                                insurance="prefer_not", accessibility_needs="Wheelchair access, please")
+    form["best_time"] = ["afternoon", "morning"]
+    assert patient.client.post("/request", data=form).status_code == 303
+    row = next(db.query("SELECT * FROM requests"))
+    assert json.loads(row["best_times"]) == ["morning", "afternoon"] and row["best_time"] == "morning"
+    assert (row["language"], row["interpreter"], row["voicemail_ok"]) == ("Tagalog", 1, 0)
+    assert row["insurance"] is None and row["accessibility_needs"] == "Wheelchair access, please"
+
+
+def test_request_form_asks_how_to_contact_before_the_email(patient):
+    patient.complete(LIKELY)
+    html = patient.page("/request")
+    assert html.index('name="preferred_contact"') < html.index('name="phone"') < html.index('name="email"')
+
+
 @pytest.mark.parametrize("overrides, message", [
     P({"full_name": ""}, "Enter your full name", id="no-name"),
     P({"phone": ""}, "Enter a phone number", id="no-phone"),
-    P({"phone": "12345"}, "Enter a phone number with area code", id="bad-phone"),
-    P({"phone": "call me maybe"}, "Enter a phone number with area code", id="words-for-phone"),
+    P({"phone": "12345"}, "Enter a phone number with its area code", id="bad-phone"),
+    P({"phone": "call me maybe"}, "Enter a phone number with its area code", id="words-for-phone"),
     P({"email": "pat@"}, "Enter an email address like", id="bad-email"),
     P({"email": "", "preferred_contact": "email"}, "Enter your email address", id="email-needed"),
     P({"date_of_birth-day": "", "date_of_birth-month": "", "date_of_birth-year": ""},
@@ -458,8 +494,13 @@ def test_contact_sla_hours_sets_due_time(app, patient, db):
     P({"date_of_birth-year": str(datetime.now().year - 17)}, "18 or older", id="under-18"),
     P({"consent": None}, "Tick the box to agree", id="no-consent"),
     P({"preferred_contact": "pigeon"}, "Choose one of the answers shown", id="bad-contact-code"),
-    P({"best_time": None}, "Choose the best time", id="no-time"),
-    P({"message": "x" * 1001}, "1000 characters or fewer", id="long-message"),
+    P({"best_time": None}, "Choose at least one time we can call you", id="no-time"),
+    P({"voicemail_ok": None}, "Tell us if we may leave a voicemail", id="no-voicemail"),
+    P({"language": "other"}, "Write the language you prefer", id="other-language-unnamed"),
+    P({"date_of_birth-year": "1900"}, "Year of birth must be", id="age-126"),
+    P({"date_of_birth-year": "1850"}, "Year of birth must be", id="year-1850"),
+    P({"message": "x" * 1001}, "over 1,000 characters", id="message-too-long"),
+    P({"accessibility_needs": "x" * 501}, "500 characters or fewer", id="needs-too-long"),
 ])
 def test_request_validation(patient, db, overrides, message):
     patient.complete(LIKELY)

@@ -327,3 +327,13 @@ def test_audit_rows_name_who_what_which_when_and_where_but_no_health_data(app, a
     assert view["at"].endswith("+00:00") and view["address"] == "127.0.0.1"
     dump = repr(rows).lower()
     assert "warfarin" not in dump and "zelda" not in dump
+
+
+def test_request_page_shows_best_times_voicemail_language_interpreter_and_access_needs(auth, client, make_request):
+    row = make_request(best_times='["morning", "afternoon"]', voicemail_ok=0, language="Spanish", interpreter=1,
+                       accessibility_needs="Uses a wheelchair")
+    auth.login()
+    html = client.get(f"/staff/requests/{row['reference']}").get_data(as_text=True)
+    assert "Mornings, 8 a.m. to 12 noon; Afternoons, 12 noon to 5 p.m." in html
+    assert "No voicemail: call again" in html and "Spanish, <strong>interpreter needed</strong>" in html
+    assert "Uses a wheelchair" in html

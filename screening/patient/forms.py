@@ -1,6 +1,7 @@
 """Patient forms: step forms built from the questionnaire definition, and the request form."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from functools import cache
 from typing import Any
@@ -18,6 +19,12 @@ from ..questionnaire import MULTI, SCALE, SCALE_MAX, SCALE_MIN, TEXT, TEXT_MAX, 
 
 INVALID_CHOICE = "Choose one of the answers shown"
 MESSAGE_MAX = 1000
+ACCESSIBILITY_MAX = 500
+PREFER_NOT_TO_SAY = "prefer_not"
+OLDEST_AGE = 115  # older than the oldest people alive: a typing mistake
+# The clinic calls within its opening hours; the hours are part of each answer so that nobody has to guess.
+BEST_TIMES = {"morning": "Mornings, 8 a.m. to 12 noon", "afternoon": "Afternoons, 12 noon to 5 p.m.",
+              "evening": "Early evenings, 5 p.m. to 7 p.m."}
 
 
 def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
@@ -135,8 +142,11 @@ class DateOfBirthField(Field):
             born = date(year, int(parts["month"]), int(parts["day"]))
         except ValueError:
             raise StopValidation("Date of birth must be a real date, for example 3 27 1968") from None
-        if year < 1900:
+        if len(parts["year"]) != 4:
             raise StopValidation("Year of birth must have 4 digits, for example 1968")
+        earliest = clock.now().year - OLDEST_AGE
+        if year < earliest:
+            raise StopValidation(f"Year of birth must be {earliest} or later. Check the year")
         if born > clock.now().date():
             raise StopValidation("Date of birth must be in the past")
         if clock.age(born) < 18:
@@ -151,16 +161,35 @@ class RequestForm(FlaskForm):
         validators=[DataRequired("Enter your full name"),
                     Length(max=200, message="Name must be 200 characters or fewer")],
     )
-    phone = StringField("Phone number")
-    email = StringField("Email address (optional if we should phone you)")
     date_of_birth = DateOfBirthField("Date of birth")
     preferred_contact = ChoiceField(
         "How should we contact you?", required_message="Choose how we should contact you",
         choices=choices(("phone", "Phone call"), ("email", "Email"), ("either", "Either is fine")),
     )
-    best_time = ChoiceField(
-        "When is the best time to reach you?", required_message="Choose the best time to reach you",
-        choices=choices(("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Early evening")),
+    phone = StringField("Phone number")
+    email = StringField("Email address")
+    best_time = MultiChoiceField(
+        "When are good times to call you?", required_message="Choose at least one time we can call you",
+        choices=choices(*BEST_TIMES.items()),
+    )
+    voicemail_ok = ChoiceField(
+        "May we leave a voicemail if you do not answer?", required_message="Tell us if we may leave a voicemail",
+        choices=choices(("yes", "Yes"), ("no", "No, please call again")),
+    )
+    language = ChoiceField(
+        "Which language do you prefer for our call?", required_message="Choose the language you prefer",
+        choices=choices(("English", "English"), ("Spanish", "Spanish (español)"), ("other", "Another language")),
+    )
+    language_other = StringField("Which language?", validators=[
+        Length(max=60, message="Write the language in 60 characters or fewer")])
+    interpreter = ChoiceField(
+        "Would you like an interpreter?", required_message="Tell us if you would like an interpreter",
+        choices=choices(("no", "No"), ("yes", "Yes, please")),
+    )
+    accessibility_needs = TextAreaField(
+        "Do you need anything to make the call or the visit easier? (optional)",
+        validators=[Length(max=ACCESSIBILITY_MAX,
+                           message=f"Write this in {ACCESSIBILITY_MAX:,} characters or fewer")],
     )
     location = ChoiceField("Which location would you prefer?", required_message="Choose a location")
     patient_status = ChoiceField(
@@ -171,11 +200,13 @@ class RequestForm(FlaskForm):
         "What kind of health insurance do you have? (optional)",
         choices=choices(("medicare", "Medicare"), ("medicaid", "Medicaid"),
                         ("commercial", "Insurance from an employer or a private plan"),
-                        ("self_pay", "No insurance: I will pay myself"), ("other", "Other")),
+                        ("self_pay", "No insurance: I will pay myself"), ("other", "Other"),
+                        (PREFER_NOT_TO_SAY, "I prefer not to say")),
     )
     message = TextAreaField(
         "Anything else you want us to know? (optional)",
-        validators=[Length(max=MESSAGE_MAX, message=f"Message must be {MESSAGE_MAX} characters or fewer")],
+        validators=[Length(max=MESSAGE_MAX, message=f"Your message is over {MESSAGE_MAX:,} characters. "
+                                                    "Shorten it, or tell us the rest when we call")],
     )
     consent = BooleanField(
         "I agree that the clinic may contact me about this request. I understand this "
@@ -203,8 +234,12 @@ class RequestForm(FlaskForm):
         except phonenumbers.NumberParseException:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
-            raise ValidationError("Enter a phone number with area code, like (555) 123-4567")
+            raise ValidationError("Enter a phone number with its area code, like (202) 555-0143")
         self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def validate_language_other(self, field):
+        if self.language.data == "other" and not (field.data or "").strip():
+            raise ValidationError("Write the language you prefer")
 
     def validate_email(self, field):
         text = (field.data or "").strip()
@@ -218,6 +253,10 @@ class RequestForm(FlaskForm):
         except EmailNotValidError:
             raise ValidationError("Enter an email address like name@example.com") from None
 
+    def best_times(self) -> list[str]:
+        """The chosen times in the order of the day."""
+        return [code for code in BEST_TIMES if code in self.best_time.data]
+
     @property
     def is_bot(self) -> bool:
         return bool((self.website.data or "").strip())
@@ -229,9 +268,15 @@ class RequestForm(FlaskForm):
             "email": self.email.data or None,
             "date_of_birth": self.date_of_birth.data.isoformat(),
             "preferred_contact": self.preferred_contact.data,
-            "best_time": self.best_time.data,
+            "best_time": self.best_times()[0],  # the earliest, for readers of the older column
+            "best_times": json.dumps(self.best_times()),
+            "voicemail_ok": int(self.voicemail_ok.data == "yes"),
+            "language": (self.language_other.data or "").strip() if self.language.data == "other"
+            else self.language.data,
+            "interpreter": int(self.interpreter.data == "yes"),
+            "accessibility_needs": (self.accessibility_needs.data or "").strip() or None,
             "location": self.fixed_location or self.location.data,
             "patient_status": self.patient_status.data,
-            "insurance": self.insurance.data or None,
+            "insurance": None if self.insurance.data in (None, "", PREFER_NOT_TO_SAY) else self.insurance.data,
             "message": (self.message.data or "").strip(),
         }

@@ -311,7 +311,7 @@ def _render_request(form: RequestForm, assessment, not_saved: dict | None = None
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
     return render_template("patient/request.html", form=form, a=assessment, csrf_failed=csrf_failed,
                            tier=_urgency(assessment.answers), contact_hours=_contact_hours(assessment.outcome),
-                           not_saved=not_saved)
+                           not_saved=not_saved, calling_days="Monday to Friday")
 
 
 def _request_limited(limit) -> Response | None:

@@ -11,6 +11,7 @@ from .. import audit, clock, csv_export, fhir, params
 from ..assessment import FLAGS, OUTCOME_LABELS, OUTCOMES, SOURCES
 from ..auth import roles_required
 from ..db import connect, get_db
+from ..patient.forms import BEST_TIMES
 from ..references import format_reference
 from . import bp, intake, queue
 from .forms import AttemptForm, NoteForm, ReviewForm, SearchForm, StatusForm
@@ -126,7 +127,7 @@ def _render_request(row: dict, status_form=None, attempt_form=None, note_form=No
     due_text, overdue = queue.due_text(row, clock.now())
     screening = intake.Screening.of(row)
     return render_template(
-        "staff/request.html", r=row, age=clock.age(date.fromisoformat(row["date_of_birth"])),
+        "staff/request.html", r=row, age=clock.age(date.fromisoformat(row["date_of_birth"])), BEST_TIMES=BEST_TIMES,
         rules=screening.rules, flags=[e for e in screening.safety_panel(row["flags"]) if e.kind != "stop"],
         age_warning=screening.age_warning(row["date_of_birth"], row["screened_at"]),
         events=queue.events(get_db(), row["id"]),

@@ -54,6 +54,27 @@
     });
   });
 
+  // Character counts: say how many characters are left, and when there are too many (the server checks too).
+  document.querySelectorAll("[data-character-count]").forEach(function (question) {
+    var limit = parseInt(question.getAttribute("data-character-count"), 10);
+    var field = question.querySelector("textarea, input");
+    var count = document.createElement("p");
+    count.className = "hint character-count";
+    count.id = field.id + "-count";
+    count.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", count);
+    field.setAttribute("aria-describedby", ((field.getAttribute("aria-describedby") || "") + " " + count.id).trim());
+    var show = function () {
+      var left = limit - field.value.length;
+      count.textContent = left >= 0
+        ? "You have " + left.toLocaleString("en-US") + " character" + (left === 1 ? "" : "s") + " left"
+        : "You have " + (-left).toLocaleString("en-US") + " character" + (left === -1 ? "" : "s") + " too many";
+      count.classList.toggle("character-count-over", left < 0);
+    };
+    field.addEventListener("input", show);
+    show();
+  });
+
   // Print button on the summary.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
