@@ -25,6 +25,17 @@ def patient_time(moment: datetime | str) -> str:
     return _ampm(local(moment).strftime("%A %B %-d at %-I:%M %p"))
 
 
+def patient_date(moment: datetime | str) -> str:
+    """'November 27, 2026', for a printed page."""
+    return local(moment).strftime("%B %-d, %Y")
+
+
+def masked_email(address: str) -> str:
+    """'p•••@example.com': enough for the patient to recognise, little for someone looking over a shoulder."""
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}•••@{domain}"
+
+
 def staff_time(moment: datetime | str) -> str:
     """'Nov 27, 9:14 a.m.', compact for tables."""
     return _ampm(local(moment).strftime("%b %-d, %-I:%M %p"))
@@ -48,6 +59,8 @@ def phone_display(e164: str) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(phone_display, "phone")
     app.add_template_filter(patient_time, "local_time")
+    app.add_template_filter(patient_date, "local_date")
+    app.add_template_filter(masked_email, "masked_email")
     app.add_template_filter(staff_time, "staff_time")
     app.add_template_filter(tel_href, "tel")
     app.add_template_filter(URGENCY_LABELS.get, "urgency_label")

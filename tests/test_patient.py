@@ -433,6 +433,7 @@ def test_request_stores_screening_and_request_together(patient, client, db):
     assert f"{reference[:4]}-{reference[4:]}" in html
     assert "within 24 hours" in html and "(555) 010-0199" in html
     assert "Pat" not in html  # no personal data on the page
+    assert "confirmation with your reference number to <strong>P•••@example.com</strong>" in html
 
 
 def test_contact_sla_hours_sets_due_time(app, patient, db):
@@ -674,3 +675,39 @@ def test_a_lost_reply_to_send_still_shows_the_reference_in_the_same_visit(app, p
     assert client.get("/continue").headers["Location"] == "/done"
     reference = next(db.query("SELECT reference FROM requests"))["reference"]
     assert reference[:4] in client.get("/done").get_data(as_text=True) and db["requests"].count == 1
+
+
+def test_no_email_no_promise_of_one(patient, client):
+    patient.complete(LIKELY)
+    patient.send_request(email="", preferred_contact="phone")
+    assert "We are sending a confirmation" not in client.get("/done").get_data(as_text=True)
+
+
+def test_the_patient_can_open_and_print_their_summary_from_the_confirmation_in_that_visit(app, patient, client, db):
+    patient.complete(LIKELY)
+    patient.send_request()
+    done = client.get("/done").get_data(as_text=True)
+    assert 'href="/done/summary"' in done
+    html = client.get("/done/summary").get_data(as_text=True)
+    reference = next(db.query("SELECT reference FROM requests"))["reference"]
+    shown = f"{reference[:4]}-{reference[4:]}"
+    assert "A medial branch block may be a good fit for you" in html
+    assert f"Screening summary, request {shown}" in html and "Test Spine Clinic" in html and "printed" in html
+    assert "Change" not in html and "/request" not in html  # sent: nothing to change or send again
+    assert "Your answers" in html and "data-print" in html
+    later = app.test_client()  # the next person on the computer: nothing
+    later.set_cookie(drafts.COOKIE_NAME, client.get_cookie(drafts.COOKIE_NAME).value)
+    assert later.get("/done/summary").headers["Location"] == "/"
+
+
+def test_the_summary_puts_the_outcome_and_next_step_first_and_folds_the_details(patient):
+    patient.complete(LIKELY)
+    html = patient.page("/summary")
+    assert html.index("may be a good fit") < html.index("Request a consultation") < html.index("<details")
+    assert html.count("<details") >= 3 and "<summary><h2>Your answers</h2></summary>" in html
+
+
+def test_not_a_good_fit_names_other_kinds_of_care(patient):
+    patient.complete(UNLIKELY)
+    html = patient.page("/summary")
+    assert "physical therapy" in html and "pinched nerve" in html

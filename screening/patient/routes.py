@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 
-from .. import fhir
+from .. import clock, fhir, rules
 from .. import questionnaire as q
 from ..assessment import FLAGS, URGENT, assess, safety_net, urgency
 from ..db import get_db
@@ -261,14 +261,21 @@ def summary():
     if detour:
         return detour
     _token, assessment = finished
-    red_flags = q.current().items["red_flags"]
-    watch_for = safety_net(assessment.answers)
+    return _render_summary(assessment, q.current())
+
+
+def _render_summary(assessment, definition, sent: dict | None = None, reference: str | None = None) -> str:
+    """The summary of a draft (before sending) or of a request just sent (read-only, to print)."""
+    rules_module = rules.for_version(assessment.rules_version)
+    watch_for = rules_module.safety_net(assessment.answers)
+    flags = rules_module.FLAGS
     return render_template(
-        "patient/summary.html", a=assessment, FLAGS=FLAGS, tier=_urgency(assessment.answers),
-        flags=[f for f in sorted_flags(assessment.flags, FLAGS) if FLAGS[f].kind not in ("urgent", "stop")],
+        "patient/summary.html", a=assessment, FLAGS=flags, tier=rules_module.urgency_of_flags(assessment.flags),
+        flags=[f for f in sorted_flags(assessment.flags, flags) if flags[f].kind not in ("urgent", "stop")],
         contact_hours=_contact_hours(assessment.outcome),
-        answered=q.current().answered_by_step(assessment.answers),
-        watch_for=[o.label for o in red_flags.options if o.code in watch_for],
+        answered=definition.answered_by_step(assessment.answers),
+        watch_for=[o.label for o in definition.items["red_flags"].options if o.code in watch_for],
+        sent=sent, reference=reference, printed_on=clock.now(),
     )
 
 
@@ -339,7 +346,19 @@ def done():
     if not reference:
         return redirect(url_for("patient.landing"))
     sent = submissions.sent_request(get_db(), reference)
-    return render_template("patient/done.html", reference=format_reference(reference), sent=sent)
+    return render_template("patient/done.html", reference=format_reference(reference), sent=sent,
+                           emailed=bool(sent and sent["email"] and current_app.config["PATIENT_CONFIRMATION_EMAIL"]))
+
+
+@bp.get("/done/summary")
+def sent_summary():
+    """The patient's own summary, to read or print while still on the visit that sent the request."""
+    reference = session.get("reference")
+    sent = submissions.sent_request(get_db(), reference) if reference else None
+    if sent is None:
+        return redirect(url_for("patient.landing"))
+    return _render_summary(sent["assessment"], q.definition(sent["questionnaire_version"]), sent=sent,
+                           reference=format_reference(reference))
 
 
 @bp.get("/sent")

@@ -109,10 +109,14 @@ def submit_request(
 def sent_request(db: Database, reference: str) -> dict[str, Any] | None:
     """What the confirmation page repeats: when the call is due, in how many hours, and the urgent advice's tier."""
     row = next(db.query(
-        """SELECT r.created_at, r.due_at, s.flags, s.rules_version FROM requests r
-           JOIN screenings s ON s.id = r.screening_id WHERE r.reference = ?""", [reference]), None)
+        """SELECT r.created_at, r.due_at, r.email, s.flags, s.rules_version, s.questionnaire_version, s.answers
+           FROM requests r JOIN screenings s ON s.id = r.screening_id WHERE r.reference = ?""", [reference]), None)
     if row is None:
         return None
     hours = round((clock.parse(row["due_at"]) - clock.parse(row["created_at"])).total_seconds() / 3600)
-    tier = rules.for_version(row["rules_version"]).urgency_of_flags(json.loads(row["flags"]))
-    return {"due_at": row["due_at"], "hours": hours, "tier": tier}
+    rules_module = rules.for_version(row["rules_version"])
+    tier = rules_module.urgency_of_flags(json.loads(row["flags"]))
+    answers = json.loads(row["answers"])
+    return {"due_at": row["due_at"], "created_at": row["created_at"], "hours": hours, "tier": tier,
+            "email": row["email"], "questionnaire_version": row["questionnaire_version"],
+            "assessment": rules_module.assess(answers)}

@@ -4,7 +4,7 @@ A stored screening names the rules version that assessed it; its outcome,
 flags and criteria are never recomputed, but reading it (which answers raised
 a flag, the criteria's words) asks `for_version(screening.rules_version)`.
 Every rules module offers: VERSION, QUESTIONNAIRE_VERSION, FLAGS, CRITERIA,
-assess(answers), flag_reasons(answers) and urgency_of_flags(flags).
+assess(answers), flag_reasons(answers), urgency_of_flags(flags) and safety_net(answers).
 """
 from __future__ import annotations
 

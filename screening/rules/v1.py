@@ -244,3 +244,8 @@ def assess(answers: Mapping[str, Any]) -> Assessment:
     return Assessment(outcome=outcome_for(flags, criteria), flags=flags, criteria=criteria,
                       peg_score=peg_score(a), details=details, answers=a,
                       questionnaire_version=QUESTIONNAIRE_VERSION, rules_version=VERSION)
+
+
+def safety_net(_answers: Mapping[str, Any]) -> frozenset[str]:
+    """Version 1 listed no symptoms to watch for later; every rules module answers this question."""
+    return frozenset()

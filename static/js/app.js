@@ -75,6 +75,11 @@
     show();
   });
 
+  // Folded sections open for printing, so that the printout is complete.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details[data-print-open]").forEach(function (details) { details.open = true; });
+  });
+
   // Print button on the summary.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
