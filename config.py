@@ -13,6 +13,10 @@ def _list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
+def _list_lines(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in os.environ.get(name, default).split("|") if part.strip()]
+
+
 class Config:
     # Required in production; `make run` (debug) keeps a generated one in instance/.
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -23,6 +27,11 @@ class Config:
     CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "(555) 010-0199")
     CLINIC_LOCATIONS = _list("CLINIC_LOCATIONS", "Main office")
     CLINIC_TIMEZONE = os.environ.get("CLINIC_TIMEZONE", "America/New_York")
+    # Shown on the landing page; lines separated by "|". Empty: not shown.
+    CLINIC_ADDRESS = _list_lines("CLINIC_ADDRESS", "")
+    CLINIC_PARKING = os.environ.get("CLINIC_PARKING", "")
+    # A text file with the clinic's Notice of Privacy Practices (paragraphs separated by blank lines).
+    NOTICE_OF_PRIVACY_PRACTICES_FILE = os.environ.get("NOTICE_OF_PRIVACY_PRACTICES_FILE", "")
     PHONE_REGION = os.environ.get("PHONE_REGION", "US")
 
     DRAFT_DAYS = int(os.environ.get("DRAFT_DAYS", "7"))

@@ -236,3 +236,11 @@ def m009_request_contact_preferences(db):
             CHECK (accessibility_needs IS NULL OR length(accessibility_needs) <= 500);
         """
     )
+
+
+@migrations()
+def m010_draft_pending_form(db):
+    # A form posted with errors is kept here for the page it redirects to (post/redirect/get), so that
+    # the browser's Back never offers to send a form again. Read once, then cleared.
+    db.execute("ALTER TABLE drafts ADD COLUMN pending_form TEXT"
+               " CHECK (pending_form IS NULL OR json_valid(pending_form))")

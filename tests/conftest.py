@@ -91,6 +91,14 @@ class Patient:
         data.update(form_data(answers))
         return self.client.post(f"/step/{step_id}", data=data)
 
+    def answer_shown_again(self, step_id, answers, **kwargs):
+        """Post a step that comes back (errors, or questions its answers added): the redirect to the same
+        step (post/redirect/get), then the page it shows."""
+        response = self.answer(step_id, answers, **kwargs)
+        assert response.status_code == 303 and response.headers["Location"] == f"/step/{step_id}", \
+            (response.status_code, response.headers.get("Location"))
+        return self.client.get(response.headers["Location"])
+
     def complete(self, answers=LIKELY):
         """Answer every step that applies, asking follow-ups as JavaScript would."""
         self.start()
@@ -128,7 +136,11 @@ class Patient:
         return {k: v for k, v in data.items() if v is not None}
 
     def send_request(self, **overrides):
-        return self.client.post("/request", data=self.request_form(**overrides))
+        """Send the request form; when it comes back with errors (post/redirect/get), the page shown."""
+        response = self.client.post("/request", data=self.request_form(**overrides))
+        if response.status_code == 303 and response.headers["Location"] == "/request":
+            return self.client.get("/request")
+        return response
 
 
 @pytest.fixture

@@ -172,10 +172,11 @@ def test_step_shows_progress_fieldsets_and_codes(patient):
 def test_follow_up_questions_appear_without_javascript(patient, db):
     through_red_flags(patient)
     first = {k: LIKELY[k] for k in ("pain_regions", "pain_side", "pain_duration", "walking_leg_symptoms")}
-    response = patient.answer("pain", {**first, "pain_spread": "below_knee_elbow"})
+    response = patient.answer_shown_again("pain", {**first, "pain_spread": "below_knee_elbow"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Your answer added a question" in html
+    assert "Your answers added 2 questions below, each marked “New question”" in html
+    assert html.count('<strong class="tag">New question</strong>') == 2
     assert "There is a problem" not in html  # asked, not scolded
     assert re.search(r'data-link-id="limb_vs_spine"\s*>', html)  # no longer hidden
     assert draft_answers(db)["pain_spread"] == "below_knee_elbow"  # nothing lost meanwhile
@@ -189,9 +190,9 @@ def test_follow_up_questions_appear_without_javascript(patient, db):
 def test_follow_up_left_blank_after_it_was_shown_is_an_error(patient):
     through_red_flags(patient)
     first = {k: LIKELY[k] for k in ("pain_regions", "pain_side", "pain_duration", "walking_leg_symptoms")}
-    response = patient.answer("pain", {**first, "pain_spread": "above_knee_elbow"},
-                              asked="pain_regions pain_side pain_duration pain_spread limb_vs_spine "
-                                    "numbness_tingling walking_leg_symptoms")
+    response = patient.answer_shown_again(
+        "pain", {**first, "pain_spread": "above_knee_elbow"},
+        asked="pain_regions pain_side pain_duration pain_spread limb_vs_spine numbness_tingling walking_leg_symptoms")
     html = response.get_data(as_text=True)
     assert "Choose which part hurts more" in html and 'href="#limb_vs_spine-0"' in html
 
@@ -260,7 +261,7 @@ def test_changing_an_answer_from_the_summary_returns_there(patient, client):
 ])
 def test_bad_input_gets_a_message_beside_the_field_and_answers_are_kept(patient, step, answers, message, anchor):
     patient.complete(LIKELY)
-    response = patient.answer(step, answers)
+    response = patient.answer_shown_again(step, answers)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "There is a problem" in html and 'data-autofocus' in html
@@ -619,7 +620,7 @@ def test_typed_answer_over_the_limit_gets_a_message_and_keeps_everything(patient
     answers = {"blood_thinners": ["aspirin", "other"], "blood_thinner_other": "x" * 101,
                "bleeding_disorder": "no", "opioids": "yes"}
     asked = "blood_thinners blood_thinner_other bleeding_disorder opioids"  # as the page's script sends it
-    response = patient.answer("medicines", answers, asked=asked)
+    response = patient.answer_shown_again("medicines", answers, asked=asked)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'href="#blood_thinner_other"' in html and 'id="blood_thinner_other-error"' in html
@@ -711,3 +712,69 @@ def test_not_a_good_fit_names_other_kinds_of_care(patient):
     patient.complete(UNLIKELY)
     html = patient.page("/summary")
     assert "physical therapy" in html and "pinched nerve" in html
+
+
+def test_a_form_with_errors_redirects_so_back_never_offers_to_send_it_again(patient, client, db):
+    """Post/redirect/get: every page the browser keeps in its history is a GET."""
+    patient.complete(LIKELY)
+    response = client.post("/request", data=patient.request_form(phone="12"))
+    assert response.status_code == 303 and response.headers["Location"] == "/request"
+    html = client.get("/request").get_data(as_text=True)
+    assert "Enter a phone number with its area code" in html and 'value="Pat Example"' in html
+    assert "Enter a phone number" not in client.get("/request").get_data(as_text=True)  # shown once
+    response = patient.answer("medicines", {"blood_thinners": ["warfarin", "none"]})
+    assert response.status_code == 303 and response.headers["Location"] == "/step/medicines"
+    assert "cannot be chosen with other answers" in client.get("/step/medicines").get_data(as_text=True)
+
+
+def test_back_from_a_change_link_returns_to_the_summary(patient, client):
+    patient.complete(LIKELY)
+    html = patient.page("/step/worse?change=1")
+    data = {"csrf_token": csrf_token(html), "action": "back", "return_to": "summary",
+            "asked": "worse_with", "worse_with": LIKELY["worse_with"]}
+    response = client.post("/step/worse", data=data)
+    assert response.status_code == 303 and response.headers["Location"] == "/summary"
+    # Without the Change link, Back goes to the step before.
+    data["return_to"] = ""
+    assert client.post("/step/worse", data=data).headers["Location"] == "/step/pain"
+
+
+def test_an_under_18_is_told_at_once_that_the_screening_is_for_adults(patient):
+    patient.start()
+    patient.answer("age", {"age_band": "under_18"})
+    html = patient.page("/step/urgent")
+    assert html.index("This screening is for adults (18 and over)") < html.index("<form")
+
+
+def test_a_second_tab_with_other_details_is_told_its_details_were_not_used(app, patient, client, db):
+    patient.complete(LIKELY)
+    first_tab = patient.request_form(full_name="Pat Example")
+    second_tab = patient.request_form(full_name="Patricia Example", phone="(202) 555-0188")
+    assert client.post("/request", data=first_tab).headers["Location"] == "/done"
+    assert client.post("/request", data=second_tab).headers["Location"] == "/done"
+    html = client.get("/done").get_data(as_text=True)
+    assert "had already been sent, from another tab or window" in html and "please call us" in html
+    assert db["requests"].count == 1 and next(db.query("SELECT full_name FROM requests"))["full_name"] == "Pat Example"
+    client.post("/request", data=first_tab)  # the same details again: nothing to say
+    assert "another tab" not in client.get("/done").get_data(as_text=True)
+
+
+def test_landing_mentions_a_request_sent_in_this_visit_only(app, patient, client, db):
+    patient.complete(LIKELY)
+    patient.send_request()
+    reference = next(db.query("SELECT reference FROM requests"))["reference"]
+    landing = client.get("/").get_data(as_text=True)
+    assert f"You sent request <strong>{reference[:4]}-{reference[4:]}</strong>" in landing
+    assert reference[:4] not in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_notice_of_privacy_practices_from_the_clinics_file_or_how_to_get_a_copy(app, client, tmp_path):
+    html = client.get("/notice-of-privacy-practices").get_data(as_text=True)
+    assert "has not put its notice on this website yet" in html and "NOTICE_OF_PRIVACY_PRACTICES_FILE" in html
+    notice = tmp_path / "npp.txt"
+    notice.write_text("We may use your health information\nto treat you.\n\nYou may ask for a copy of your records.")
+    app.config["NOTICE_OF_PRIVACY_PRACTICES_FILE"] = str(notice)
+    html = client.get("/notice-of-privacy-practices").get_data(as_text=True)
+    assert "<p>We may use your health information to treat you.</p>" in html
+    assert "<p>You may ask for a copy of your records.</p>" in html and "has not put" not in html
+    assert 'href="/notice-of-privacy-practices"' in client.get("/").get_data(as_text=True)  # in every footer

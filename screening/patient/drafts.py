@@ -72,3 +72,19 @@ def save(db: Database, token: str, answers: dict[str, Any], days: int) -> None:
 def delete(db: Database, token: str) -> None:
     db.execute("DELETE FROM drafts WHERE id = ?", [draft_id(token)])
 
+
+
+def keep_form(db: Database, token: str, page: str, fields: list[tuple[str, str]], **flags: bool) -> None:
+    """Keep a form posted with errors for the page the browser is sent to next (post/redirect/get)."""
+    db.execute("UPDATE drafts SET pending_form = ? WHERE id = ?",
+               [json.dumps({"page": page, "fields": fields, **flags}), draft_id(token)])
+
+
+def take_form(db: Database, token: str, page: str) -> dict[str, Any] | None:
+    """The form kept for `page`, once: it is cleared as it is read (a reload shows the saved answers)."""
+    row = next(db.query("SELECT pending_form FROM drafts WHERE id = ?", [draft_id(token)]), None)
+    if row is None or row["pending_form"] is None:
+        return None
+    db.execute("UPDATE drafts SET pending_form = NULL WHERE id = ?", [draft_id(token)])
+    kept = json.loads(row["pending_form"])
+    return kept if kept["page"] == page else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 import sqlite3
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from flask import (
     Response,
@@ -19,10 +21,11 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.datastructures import MultiDict
 
 from .. import clock, fhir, rules
 from .. import questionnaire as q
-from ..assessment import FLAGS, URGENT, assess, safety_net, urgency
+from ..assessment import URGENT, assess, urgency
 from ..db import get_db
 from ..errors import STORAGE_RETRY_SECONDS, after_in_words
 from ..extensions import csrf, limiter
@@ -90,8 +93,10 @@ def _resume_target(answers) -> str:
 @bp.get("/")
 def landing():
     _token, answers = _draft()
+    sent_reference = session.get("reference")
     return render_template("patient/landing.html", has_draft=answers is not None,
-                           step_count=len(q.current().steps))
+                           step_count=len(q.current().steps),
+                           sent_reference=format_reference(sent_reference) if sent_reference else None)
 
 
 @bp.get("/about-the-procedure")
@@ -101,7 +106,23 @@ def about():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("patient/privacy.html", draft_days=current_app.config["DRAFT_DAYS"])
+    return render_template("patient/privacy.html", draft_days=current_app.config["DRAFT_DAYS"],
+                           retention_days=current_app.config["ANON_SCREENING_RETENTION_DAYS"])
+
+
+@bp.get("/notice-of-privacy-practices")
+def privacy_practices():
+    """The clinic's Notice of Privacy Practices, from a file it provides; until then, how to get a copy."""
+    path = current_app.config["NOTICE_OF_PRIVACY_PRACTICES_FILE"]
+    paragraphs = []
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError:
+            current_app.logger.error("NOTICE_OF_PRIVACY_PRACTICES_FILE cannot be read: %s", path)
+        else:
+            paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    return render_template("patient/privacy_practices.html", paragraphs=paragraphs)
 
 
 @bp.post("/start")
@@ -147,32 +168,25 @@ def step(step_id: str):
         return redirect(_resume_target(answers))
 
     form_class = step_form_class(current.items)
+    page = f"step:{current.id}"
     if request.method == "GET":
+        kept = drafts.take_form(get_db(), token, page)
+        if kept:  # the answers just posted, with their errors or the questions they added
+            form = form_class(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
+            form.validate()
+            check = _check_step(definition, current, form, answers)
+            return _render_step(current, form, check.merged, check.errors, False, check.revealed)
         form = form_class(data={i.link_id: field_data(i, answers[i.link_id])
                                 for i in current.items if i.link_id in answers})
         form.return_to.data = "summary" if request.args.get("change") else ""
-        return _render_step(current, form, answers, [], csrf_failed=False, revealed=False)
+        return _render_step(current, form, answers, [], csrf_failed=False, revealed=[])
 
     form = form_class()
     form.validate()
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
-    valid = {i.link_id: answer_from_field(i, form[i.link_id].data)
-             for i in current.items if not form[i.link_id].errors}
-    others = {k: v for k, v in answers.items() if definition.step_of_item.get(k) is not current}
-    merged = definition.shown_answers({**others, **{k: v for k, v in valid.items() if v is not None}})
-    shown_ids = {i.link_id for i in definition.shown_items(current, merged)}
-    asked = set((form.asked.data or "").split())
-    revealed = False
-    for item in current.items:
-        field = form[item.link_id]
-        if item.link_id not in shown_ids:
-            field.errors = []  # not asked: whatever was sent is discarded
-        elif item.link_id not in asked and item.link_id not in merged:
-            field.errors = []  # newly asked because of another answer: ask, do not scold
-            revealed = True
+    check = _check_step(definition, current, form, answers)
+    merged = check.merged
     going_back = request.form.get("action") == "back"  # Back never fails validation
-    errors = [(item, form[item.link_id].errors[0]) for item in current.items
-              if item.link_id in shown_ids and form[item.link_id].errors]
     complete = definition.first_incomplete_step(merged) is None
     if not csrf_failed:
         db = get_db()
@@ -182,22 +196,60 @@ def step(step_id: str):
                 if complete and not going_back:
                     submissions.store_screening(db, drafts.draft_id(token), assess(merged))
         except sqlite3.Error as error:
-            return _not_saved(error, _render_step(current, form, merged, [], False, False, STEP_NOT_SAVED))
+            return _not_saved(error, _render_step(current, form, merged, [], False, [], STEP_NOT_SAVED))
         # The cookie lives as long as the draft: DRAFT_DAYS from the last save.
         after_this_request(lambda response: _with_draft_cookie(response, token))
 
+    changing = form.return_to.data == "summary"
     if going_back:
+        if changing and complete:  # Back from a Change link returns to the summary it came from
+            return redirect(url_for("patient.summary"), 303)
         earlier = definition.neighbour(current, merged, -1)
         return redirect(url_for("patient.step", step_id=earlier.id) if earlier
                         else url_for("patient.landing"), 303)
-    if csrf_failed or errors or revealed:
-        return _render_step(current, form, merged, errors, csrf_failed, revealed)
-    if "red_flags" in shown_ids and _urgency(merged):
+    if csrf_failed:  # not trusted to change anything: shown again as sent
+        return _render_step(current, form, merged, check.errors, True, check.revealed)
+    if check.errors or check.revealed:
+        # Post/redirect/get: the browser's Back never lands on a posted page ("Confirm Form Resubmission").
+        fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        drafts.keep_form(get_db(), token, page, fields)
+        return redirect(url_for("patient.step", step_id=current.id), 303)
+
+    if "red_flags" in check.shown_ids and _urgency(merged):
         return redirect(url_for("patient.urgent"), 303)
     following = definition.neighbour(current, merged, 1)
-    if following is None or (form.return_to.data == "summary" and complete):
+    if following is None or (changing and complete):
         return redirect(_resume_target(merged), 303)
     return redirect(url_for("patient.step", step_id=following.id), 303)
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    merged: dict  # every answer, this step's valid ones included, those no longer asked left out
+    shown_ids: set[str]
+    errors: list  # (item, message) for the questions shown
+    revealed: list[str]  # questions added by this step's answers, not yet seen by the patient
+
+
+def _check_step(definition, current, form, answers) -> StepCheck:
+    """What the posted form means: the answers to keep, the errors to show, the questions it adds."""
+    valid = {i.link_id: answer_from_field(i, form[i.link_id].data)
+             for i in current.items if not form[i.link_id].errors}
+    others = {k: v for k, v in answers.items() if definition.step_of_item.get(k) is not current}
+    merged = definition.shown_answers({**others, **{k: v for k, v in valid.items() if v is not None}})
+    shown_ids = {i.link_id for i in definition.shown_items(current, merged)}
+    asked = set((form.asked.data or "").split())
+    revealed = []
+    for item in current.items:
+        field = form[item.link_id]
+        if item.link_id not in shown_ids:
+            field.errors = []  # not asked: whatever was sent is discarded
+        elif item.link_id not in asked and item.link_id not in merged:
+            field.errors = []  # newly asked because of another answer: ask, do not scold
+            revealed.append(item.link_id)
+    errors = [(item, form[item.link_id].errors[0]) for item in current.items
+              if item.link_id in shown_ids and form[item.link_id].errors]
+    return StepCheck(merged, shown_ids, errors, revealed)
 
 
 def _render_step(current, form, answers, errors, csrf_failed, revealed, not_saved=None):
@@ -208,7 +260,7 @@ def _render_step(current, form, answers, errors, csrf_failed, revealed, not_save
     return render_template(
         "patient/step.html", step=current, form=form, shown_ids=set(shown_ids), errors=errors,
         csrf_failed=csrf_failed, revealed=revealed, number=number, total=total, text_max=q.TEXT_MAX,
-        not_saved=not_saved,
+        not_saved=not_saved, minor=_is_minor(answers),
     )
 
 
@@ -282,16 +334,26 @@ def _render_summary(assessment, definition, sent: dict | None = None, reference:
 @bp.route("/request", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one keeps the details
 @limiter.limit(lambda: current_app.config["REQUEST_RATE_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 303,  # only requests sent count
+               deduct_when=lambda response: response.headers.get("Location", "").endswith("/done"),  # sent only
                on_breach=lambda limit: _request_limited(limit))
 def consultation_request():
+    settings = {"locations": current_app.config["CLINIC_LOCATIONS"], "region": current_app.config["PHONE_REGION"]}
     finished, detour = _finished_draft()
     if detour:
+        token = request.cookies.get(drafts.COOKIE_NAME)
+        reference = token and submissions.reference_for(get_db(), drafts.draft_id(token))
+        if request.method == "POST" and reference:  # sent already, from another tab or a double click
+            _tell_if_details_were_not_used(reference, RequestForm(**settings))
         return detour
     token, assessment = finished
     session["request_draft"] = drafts.draft_id(token)  # this visit may see the request it sends
-    form = RequestForm(locations=current_app.config["CLINIC_LOCATIONS"],
-                       region=current_app.config["PHONE_REGION"])
+    if request.method == "GET":
+        kept = drafts.take_form(get_db(), token, "request")
+        if kept:  # the details just posted, with their errors
+            form = RequestForm(formdata=MultiDict(kept["fields"]), meta={"csrf": False}, **settings)
+            form.validate()
+            return _render_request(form, assessment)
+    form = RequestForm(**settings)
     if request.method == "POST":
         valid = form.validate()
         if form.is_bot:  # say nothing a bot could learn from, store nothing
@@ -300,18 +362,33 @@ def consultation_request():
         if valid:
             settings = outbox.Settings.from_config(current_app.config)
             try:
-                reference, _request_id = submissions.submit_request(
+                reference, request_id = submissions.submit_request(
                     get_db(), token, assessment, form.contact_details(), _contact_hours(assessment.outcome),
                     on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
                 )
             except sqlite3.Error as error:
                 return _not_saved(error, _render_request(form, assessment, not_saved=REQUEST_NOT_SAVED))
+            if request_id is None:
+                _tell_if_details_were_not_used(reference, form)
             session["reference"] = reference
             # The notifications wait in the outbox for the delivery worker: the page never waits for mail.
             # The draft cookie now lasts only until the browser closes: a repeated submit in this visit
             # finds this request, and the next person on a shared computer finds nothing.
             return _with_draft_cookie(redirect(url_for("patient.done"), 303), token, until_browser_closes=True)
+        if not ("csrf_token" in form and form.csrf_token.errors):
+            # Post/redirect/get: Back after fixing the errors and sending never offers to send again.
+            fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+            drafts.keep_form(get_db(), token, "request", fields)
+            return redirect(url_for("patient.consultation_request"), 303)
     return _render_request(form, assessment)
+
+
+def _tell_if_details_were_not_used(reference: str, form: RequestForm) -> None:
+    """The request was already sent with other details (another tab): say that these were not used."""
+    if form.validate() and submissions.same_contact(get_db(), reference, form.contact_details()):
+        return
+    flash("This request had already been sent, from another tab or window, with the contact details entered "
+          "there. The details you just typed were not used. If we should use them, please call us.")
 
 
 def _render_request(form: RequestForm, assessment, not_saved: dict | None = None) -> str:

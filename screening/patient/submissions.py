@@ -106,6 +106,17 @@ def submit_request(
     return reference, created["id"]
 
 
+CONTACT_FIELDS = ("full_name", "phone", "email", "date_of_birth", "preferred_contact", "best_times", "voicemail_ok",
+                  "language", "interpreter", "accessibility_needs", "location", "patient_status", "insurance",
+                  "message")
+
+
+def same_contact(db: Database, reference: str, contact: dict[str, Any]) -> bool:
+    """Whether the request stored under `reference` has these contact details (a second tab's are lost)."""
+    row = next(db.query("SELECT * FROM requests WHERE reference = ?", [reference]))
+    return all(row[name] == contact.get(name) for name in CONTACT_FIELDS)
+
+
 def sent_request(db: Database, reference: str) -> dict[str, Any] | None:
     """What the confirmation page repeats: when the call is due, in how many hours, and the urgent advice's tier."""
     row = next(db.query(
