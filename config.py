@@ -35,8 +35,15 @@ class Config:
     PHONE_REGION = os.environ.get("PHONE_REGION", "US")
 
     DRAFT_DAYS = int(os.environ.get("DRAFT_DAYS", "7"))
+    # When the clinic calls: weekly hours in its time zone ("Mon-Fri 08:00-17:00; Sat 09:00-12:00") and
+    # whole-day closures ("2026-12-25, 2027-01-01").
+    CLINIC_HOURS = os.environ.get("CLINIC_HOURS", "Mon-Fri 08:00-17:00")
+    CLINIC_HOLIDAYS = os.environ.get("CLINIC_HOLIDAYS", "")
     CONTACT_SLA_HOURS = int(os.environ.get("CONTACT_SLA_HOURS", "24"))
-    # A request with an emergency or same-day red flag is due for a call within this many hours.
+    # "clock": CONTACT_SLA_HOURS of real time, moved to the next opening if it ends while closed;
+    # "business": CONTACT_SLA_HOURS of opening hours.
+    CONTACT_SLA_MODE = os.environ.get("CONTACT_SLA_MODE", "clock").strip().lower()
+    # A request with an emergency or same-day red flag is due within this many opening hours.
     URGENT_CONTACT_HOURS = int(os.environ.get("URGENT_CONTACT_HOURS", "2"))
     # Canonical base for the FHIR Questionnaire url and its answer code system.
     FHIR_BASE_URL = os.environ.get("FHIR_BASE_URL", "https://screening.example.org/fhir")
@@ -62,7 +69,8 @@ class Config:
     FRONT_DESK_EMAILS = _list("FRONT_DESK_EMAILS", "frontdesk@localhost")
     PATIENT_CONFIRMATION_EMAIL = _bool("PATIENT_CONFIRMATION_EMAIL", True)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
-    OVERDUE_REMINDER_HOURS = int(os.environ.get("OVERDUE_REMINDER_HOURS", "20"))
+    # Remind the front desk once about a request still new this many hours before its call is due.
+    REMINDER_HOURS_BEFORE_DUE = int(os.environ.get("REMINDER_HOURS_BEFORE_DUE", "4"))
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
 

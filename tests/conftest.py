@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -24,6 +25,8 @@ def test_settings(tmp_path, **overrides) -> dict:
         "CLINIC_NAME": "Test Spine Clinic",
         "CLINIC_PHONE": "(555) 010-0199",
         "CLINIC_LOCATIONS": ["Main office"],
+        # Open around the clock, so that due times are simple sums; clinic hours have tests of their own.
+        "CLINIC_HOURS": "Mon-Sun 00:00-24:00",
         **overrides,
     }
 
@@ -245,7 +248,7 @@ def make_request(app):
             from screening.db import get_db
             db = get_db()
             reference, _ = submissions.submit_request(db, drafts.new_token(), assess(answers or LIKELY),
-                                                      details, due_in_hours)
+                                                      details, lambda now: now + timedelta(hours=due_in_hours))
             if status != "new":
                 db.execute("UPDATE requests SET status = ? WHERE reference = ?", [status, reference])
             return next(db.query("SELECT * FROM requests WHERE reference = ?", [reference]))

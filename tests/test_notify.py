@@ -379,3 +379,21 @@ def test_error_descriptions_never_carry_addresses():
     assert describe(smtplib.SMTPDataError(554, b"rejected for pat@example.com")) == "SMTPDataError 554"
     assert describe(OSError("cannot reach mail.example.com for bob@example.org")) == \
         "OSError: cannot reach mail.example.com for <address>"
+
+
+@pytest.mark.parametrize("due_in_hours, quiet_until, reminded_by", [
+    (24, 19, 21),  # 4 hours before it is due
+    (66, 61, 63),  # a Friday-evening request due Monday: nothing over the weekend
+    (2, 0.9, 1.1),  # urgent: half-way, not the moment it arrives
+])
+def test_the_reminder_is_counted_back_from_the_due_time(mail_app, make_request, monkeypatch,
+                                                         due_in_hours, quiet_until, reminded_by):
+    make_request(due_in_hours=due_in_hours)
+    db = connect(mail_app.config["DATABASE"])
+    settings = outbox.Settings.from_config(mail_app.config)
+    start = clock.now()
+    with mail_app.app_context():
+        monkeypatch.setattr(clock, "now", lambda: start + timedelta(hours=quiet_until))
+        assert outbox.enqueue_overdue(db, settings) == 0
+        monkeypatch.setattr(clock, "now", lambda: start + timedelta(hours=reminded_by))
+        assert outbox.enqueue_overdue(db, settings) == 2  # one per front-desk address

@@ -432,7 +432,7 @@ def test_request_stores_screening_and_request_together(patient, client, db):
     html = client.get("/done").get_data(as_text=True)
     reference = request["reference"]
     assert f"{reference[:4]}-{reference[4:]}" in html
-    assert "within 24 hours" in html and "(555) 010-0199" in html
+    assert "We will call you tomorrow by " in html and "(555) 010-0199" in html  # 24 hours, open around the clock
     assert "Pat" not in html  # no personal data on the page
     assert "confirmation with your reference number to <strong>P•••@example.com</strong>" in html
 

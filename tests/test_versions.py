@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
@@ -14,7 +15,7 @@ from screening.patient import drafts, submissions
 from screening.rules import v1
 
 from .answers import LIKELY, v1_likely
-from .conftest import AuthActions
+from .conftest import AuthActions, test_settings
 
 V1_URGENT = v1_likely(red_flags=["trauma"], blood_thinners=["aspirin"])
 # An unfinished v1 draft: its red flags, blood thinners and PEG are asked again under v2.
@@ -32,7 +33,8 @@ def upgraded(tmp_path):
     contact = {"full_name": "Vera Old", "phone": "+12025550111", "email": None, "date_of_birth": "1960-05-01",
                "preferred_contact": "phone", "best_time": "morning", "location": "Main office",
                "patient_status": "new", "insurance": None, "message": ""}
-    reference, _ = submissions.submit_request(db, drafts.new_token(), v1.assess(V1_URGENT), contact, 24)
+    reference, _ = submissions.submit_request(db, drafts.new_token(), v1.assess(V1_URGENT), contact,
+                                              lambda now: now + timedelta(hours=24))
     token = drafts.new_token()
     now = clock.now()
     db.execute("INSERT INTO drafts (id, answers, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -40,8 +42,7 @@ def upgraded(tmp_path):
                 clock.iso(now.replace(year=now.year + 1))])
     db.close()
     init_db(path)  # the upgrade
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE": path,
-                      "INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False})
+    app = create_app(test_settings(tmp_path, DATABASE=path))
     return app, reference, token
 
 

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from .. import clock
 from ..assessment import OUTCOME_LABELS
 from ..db import immediate_transaction
+from ..formatting import staff_time
 from ..references import format_reference
 from .mailer import Sender, describe
 
@@ -40,8 +41,7 @@ class Settings:
     public_base_url: str
     clinic_name: str
     clinic_phone: str
-    sla_hours: int
-    overdue_hours: int
+    reminder_hours_before_due: int
     max_attempts: int
     backoff_seconds: int
 
@@ -56,8 +56,7 @@ class Settings:
             public_base_url=config["PUBLIC_BASE_URL"].rstrip("/"),
             clinic_name=config["CLINIC_NAME"],
             clinic_phone=config["CLINIC_PHONE"],
-            sla_hours=config["CONTACT_SLA_HOURS"],
-            overdue_hours=config["OVERDUE_REMINDER_HOURS"],
+            reminder_hours_before_due=config["REMINDER_HOURS_BEFORE_DUE"],
             max_attempts=config["OUTBOX_MAX_ATTEMPTS"],
             backoff_seconds=config["OUTBOX_BACKOFF_SECONDS"],
         )
@@ -92,24 +91,33 @@ def enqueue_new_request(db: Database, settings: Settings, request: dict[str, Any
 
 
 def enqueue_overdue(db: Database, settings: Settings) -> int:
-    """A reminder for each request still new after `overdue_hours`, once per address."""
+    """A reminder for each request still new `reminder_hours_before_due` before its call is due, once per address.
+
+    Counted back from the due time, which follows the clinic's hours: a request sent on Friday evening
+    is not "nearly overdue" on Saturday. A request due sooner than that (an urgent one) is reminded
+    half-way to its due time, not the moment it arrives.
+    """
     if not settings.front_desk:
         return 0
-    cutoff = clock.iso(clock.now() - timedelta(hours=settings.overdue_hours))
+    now = clock.now()
+    lead = timedelta(hours=settings.reminder_hours_before_due)
     count = 0
     with db.atomic():
         for request in list(db.query(
-            """SELECT id, reference, due_at FROM requests r WHERE status = 'new' AND created_at <= ?
+            """SELECT id, reference, created_at, due_at FROM requests r WHERE status = 'new' AND due_at <= ?
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = r.id AND o.kind = 'overdue_reminder')""",
-            [cutoff],
+            [clock.iso(now + lead)],
         )):
+            created, due = clock.parse(request["created_at"]), clock.parse(request["due_at"])
+            if now < due - min(lead, (due - created) / 2):
+                continue
             reference = format_reference(request["reference"])
             body = render_template("email/overdue_reminder.txt", reference=reference, due_at=request["due_at"],
                                    link=settings.request_link(request["reference"]),
                                    settings=settings)
             for address in settings.front_desk:
                 _enqueue(db, "overdue_reminder", request["id"], address,
-                         f"Reminder: request {reference} not yet called ({settings.overdue_hours} hours)", body)
+                         f"Reminder: request {reference} not yet called, due {staff_time(request['due_at'])}", body)
                 count += 1
     return count
 

@@ -216,8 +216,10 @@ class RequestForm(FlaskForm):
     # Hidden from people; bots that fill every field give themselves away.
     website = StringField("Leave this empty")
 
-    def __init__(self, *args, locations=(), region="US", **kwargs):
+    def __init__(self, *args, locations=(), region="US", evening_calls=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not evening_calls:  # no promise of a call the clinic cannot make
+            self.best_time.choices = [c for c in self.best_time.choices if c.value != "evening"]
         self.location.choices = choices(*((name, name) for name in locations))
         self.fixed_location = locations[0] if len(locations) == 1 else None
         if self.fixed_location:

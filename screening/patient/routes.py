@@ -5,6 +5,8 @@ import math
 import sqlite3
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as wall_time
 from pathlib import Path
 
 from flask import (
@@ -23,7 +25,7 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
-from .. import clock, fhir, rules
+from .. import clock, fhir, promises, rules
 from .. import questionnaire as q
 from ..assessment import URGENT, assess, urgency
 from ..db import get_db
@@ -35,6 +37,7 @@ from ..rules.common import sorted_flags
 from . import bp, drafts, submissions
 from .forms import RequestForm, answer_from_field, field_data, step_form_class
 
+EVENING = wall_time(17, 0)  # "Early evenings" are offered when the clinic is open after this
 EXPIRED_MESSAGE = ("For your privacy, saved answers are deleted after {days} days, "
                    "or when you choose to start over. Please start again.")
 
@@ -283,7 +286,7 @@ def urgent():
     if not tier:
         return redirect(_resume_target(answers))
     return render_template("patient/urgent.html", tier=tier, next_url=_resume_target(answers),
-                           minor=_is_minor(answers))
+                           minor=_is_minor(answers), urgent_due=_due_if_sent_now(URGENT))
 
 
 @bp.get("/adults-only")
@@ -324,7 +327,7 @@ def _render_summary(assessment, definition, sent: dict | None = None, reference:
     return render_template(
         "patient/summary.html", a=assessment, FLAGS=flags, tier=rules_module.urgency_of_flags(assessment.flags),
         flags=[f for f in sorted_flags(assessment.flags, flags) if flags[f].kind not in ("urgent", "stop")],
-        contact_hours=_contact_hours(assessment.outcome),
+        due_if_sent_now=_due_if_sent_now(assessment.outcome),
         answered=definition.answered_by_step(assessment.answers),
         watch_for=[o.label for o in definition.items["red_flags"].options if o.code in watch_for],
         sent=sent, reference=reference, printed_on=clock.now(),
@@ -337,23 +340,22 @@ def _render_summary(assessment, definition, sent: dict | None = None, reference:
                deduct_when=lambda response: response.headers.get("Location", "").endswith("/done"),  # sent only
                on_breach=lambda limit: _request_limited(limit))
 def consultation_request():
-    settings = {"locations": current_app.config["CLINIC_LOCATIONS"], "region": current_app.config["PHONE_REGION"]}
     finished, detour = _finished_draft()
     if detour:
         token = request.cookies.get(drafts.COOKIE_NAME)
         reference = token and submissions.reference_for(get_db(), drafts.draft_id(token))
         if request.method == "POST" and reference:  # sent already, from another tab or a double click
-            _tell_if_details_were_not_used(reference, RequestForm(**settings))
+            _tell_if_details_were_not_used(reference, _request_form())
         return detour
     token, assessment = finished
     session["request_draft"] = drafts.draft_id(token)  # this visit may see the request it sends
     if request.method == "GET":
         kept = drafts.take_form(get_db(), token, "request")
         if kept:  # the details just posted, with their errors
-            form = RequestForm(formdata=MultiDict(kept["fields"]), meta={"csrf": False}, **settings)
+            form = _request_form(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
             form.validate()
             return _render_request(form, assessment)
-    form = RequestForm(**settings)
+    form = _request_form()
     if request.method == "POST":
         valid = form.validate()
         if form.is_bot:  # say nothing a bot could learn from, store nothing
@@ -363,7 +365,8 @@ def consultation_request():
             settings = outbox.Settings.from_config(current_app.config)
             try:
                 reference, request_id = submissions.submit_request(
-                    get_db(), token, assessment, form.contact_details(), _contact_hours(assessment.outcome),
+                    get_db(), token, assessment, form.contact_details(),
+                    due=lambda sent: promises.due_at(assessment.outcome == URGENT, sent),
                     on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
                 )
             except sqlite3.Error as error:
@@ -383,6 +386,12 @@ def consultation_request():
     return _render_request(form, assessment)
 
 
+def _request_form(**kwargs) -> RequestForm:
+    config = current_app.config
+    return RequestForm(locations=config["CLINIC_LOCATIONS"], region=config["PHONE_REGION"],
+                       evening_calls=promises.clinic().open_after(EVENING), **kwargs)
+
+
 def _tell_if_details_were_not_used(reference: str, form: RequestForm) -> None:
     """The request was already sent with other details (another tab): say that these were not used."""
     if form.validate() and submissions.same_contact(get_db(), reference, form.contact_details()):
@@ -394,8 +403,8 @@ def _tell_if_details_were_not_used(reference: str, form: RequestForm) -> None:
 def _render_request(form: RequestForm, assessment, not_saved: dict | None = None) -> str:
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
     return render_template("patient/request.html", form=form, a=assessment, csrf_failed=csrf_failed,
-                           tier=_urgency(assessment.answers), contact_hours=_contact_hours(assessment.outcome),
-                           not_saved=not_saved, calling_days="Monday to Friday")
+                           tier=_urgency(assessment.answers), due_if_sent_now=_due_if_sent_now(assessment.outcome),
+                           not_saved=not_saved)
 
 
 def _request_limited(limit) -> Response | None:
@@ -404,17 +413,16 @@ def _request_limited(limit) -> Response | None:
     if detour:
         return None  # the plain 429 page
     _token, assessment = finished
-    form = RequestForm(locations=current_app.config["CLINIC_LOCATIONS"], region=current_app.config["PHONE_REGION"])
+    form = _request_form()
     wait = max(1, math.ceil(limit.reset_at - time.time()))
     not_saved = {"kind": "limited", "what": "Your details", "button": "Send my request",
                  "after": after_in_words(wait)}
     return make_response(_render_request(form, assessment, not_saved), 429, {"Retry-After": str(wait)})
 
 
-def _contact_hours(outcome: str) -> int:
-    """How soon the clinic promises a first call: sooner for urgent screenings."""
-    key = "URGENT_CONTACT_HOURS" if outcome == URGENT else "CONTACT_SLA_HOURS"
-    return current_app.config[key]
+def _due_if_sent_now(outcome: str) -> datetime:
+    """When the clinic would call if the request were sent now: sooner for urgent screenings."""
+    return promises.due_at(outcome == URGENT, clock.now())
 
 
 @bp.get("/done")

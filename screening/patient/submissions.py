@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -60,7 +60,7 @@ def reference_for(db: Database, submission_key: str) -> str | None:
 
 
 def submit_request(
-    db: Database, token: str, assessment: Assessment, contact: dict[str, Any], sla_hours: int,
+    db: Database, token: str, assessment: Assessment, contact: dict[str, Any], due: Callable[[datetime], datetime],
     on_created: Callable[[Database, dict[str, Any]], None] | None = None,
 ) -> tuple[str, int | None]:
     """Store screening and request and delete the draft, in one transaction.
@@ -83,7 +83,7 @@ def submit_request(
             "urgent": int(assessment.outcome == "urgent"),
             "status": "new",
             "created_at": clock.iso(now),
-            "due_at": clock.iso(now + timedelta(hours=sla_hours)),
+            "due_at": clock.iso(due(now)),
         }
         columns = ", ".join(request)
         placeholders = ", ".join(f":{name}" for name in request)
@@ -118,16 +118,15 @@ def same_contact(db: Database, reference: str, contact: dict[str, Any]) -> bool:
 
 
 def sent_request(db: Database, reference: str) -> dict[str, Any] | None:
-    """What the confirmation page repeats: when the call is due, in how many hours, and the urgent advice's tier."""
+    """What the confirmation page repeats: when the call is due, the urgent advice's tier, the summary."""
     row = next(db.query(
         """SELECT r.created_at, r.due_at, r.email, s.flags, s.rules_version, s.questionnaire_version, s.answers
            FROM requests r JOIN screenings s ON s.id = r.screening_id WHERE r.reference = ?""", [reference]), None)
     if row is None:
         return None
-    hours = round((clock.parse(row["due_at"]) - clock.parse(row["created_at"])).total_seconds() / 3600)
     rules_module = rules.for_version(row["rules_version"])
     tier = rules_module.urgency_of_flags(json.loads(row["flags"]))
     answers = json.loads(row["answers"])
-    return {"due_at": row["due_at"], "created_at": row["created_at"], "hours": hours, "tier": tier,
+    return {"due_at": row["due_at"], "created_at": row["created_at"], "tier": tier,
             "email": row["email"], "questionnaire_version": row["questionnaire_version"],
             "assessment": rules_module.assess(answers)}

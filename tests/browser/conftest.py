@@ -41,6 +41,7 @@ def live_server(tmp_path_factory):
         "INSTANCE_PATH": str(folder / "instance"),
         "RATELIMIT_ENABLED": False,
         "CLINIC_LOCATIONS": ["Main office", "Northside"],
+        "CLINIC_HOURS": "Mon-Sun 00:00-24:00",  # due times independent of when the tests run
     })
     init_db(app.config["DATABASE"])
     server = make_server("127.0.0.1", 0, app, threaded=True)
