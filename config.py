@@ -53,6 +53,7 @@ class Config:
     # Starting screenings and answering steps, per address (a clinic's waiting room shares one).
     START_RATE_LIMIT = os.environ.get("START_RATE_LIMIT", "10 per minute; 60 per hour")
     STEP_RATE_LIMIT = os.environ.get("STEP_RATE_LIMIT", "60 per minute; 1000 per hour")
+    AUTOSAVE_RATE_LIMIT = os.environ.get("AUTOSAVE_RATE_LIMIT", "240 per minute")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # Empty: a small SQLite file in the instance folder, shared by every worker (see README).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")

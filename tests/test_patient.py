@@ -778,3 +778,18 @@ def test_notice_of_privacy_practices_from_the_clinics_file_or_how_to_get_a_copy(
     assert "<p>We may use your health information to treat you.</p>" in html
     assert "<p>You may ask for a copy of your records.</p>" in html and "has not put" not in html
     assert 'href="/notice-of-privacy-practices"' in client.get("/").get_data(as_text=True)  # in every footer
+
+
+def test_autosave_keeps_valid_answers_as_they_are_chosen_and_nothing_else(patient, client, db):
+    patient.complete(LIKELY)
+    html = patient.page("/step/medicines")
+    data = {"csrf_token": csrf_token(html), "asked": "blood_thinners bleeding_disorder opioids",
+            "blood_thinners": ["warfarin"], "opioids": "not-a-code"}
+    response = client.post("/step/medicines/autosave", data=data)
+    assert response.status_code == 204
+    answers = draft_answers(db)
+    assert answers["blood_thinners"] == ["warfarin"]  # kept at once: a reload shows it
+    assert answers["opioids"] == LIKELY["opioids"]  # an invalid answer changes nothing
+    assert checked(patient.page("/step/medicines"), "blood_thinners", "warfarin")
+    assert db["screenings"].count == 1  # the finished screening moves on Continue only
+    assert client.post("/step/medicines/autosave", data={**data, "csrf_token": "forged"}).status_code == 400

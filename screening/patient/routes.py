@@ -226,6 +226,28 @@ def step(step_id: str):
     return redirect(url_for("patient.step", step_id=following.id), 303)
 
 
+@bp.post("/step/<step_id>/autosave")
+@limiter.limit(lambda: current_app.config["AUTOSAVE_RATE_LIMIT"])
+def autosave(step_id: str):
+    """With JavaScript, answers are saved as the patient chooses them (a reload or a link loses nothing).
+
+    Only the answers that are valid are kept, exactly as Continue would keep them; nothing is judged
+    or shown: the patient still presses Continue to move on. 204 when saved.
+    """
+    definition = q.current()
+    current = definition.steps_by_id.get(step_id) or abort(404)
+    token, answers = _draft()
+    if answers is None or not definition.step_applies(current, answers):
+        abort(409)
+    form = step_form_class(current.items)(meta={"csrf": False})  # CSRFProtect checked the token already
+    form.validate()
+    valid = {i.link_id: answer_from_field(i, form[i.link_id].data)
+             for i in current.items if not form[i.link_id].errors and form[i.link_id].data not in (None, "", [])}
+    # Answers not (yet) valid leave what was saved before as it was.
+    drafts.save(get_db(), token, definition.shown_answers({**answers, **valid}), current_app.config["DRAFT_DAYS"])
+    return "", 204
+
+
 @dataclass(frozen=True)
 class StepCheck:
     merged: dict  # every answer, this step's valid ones included, those no longer asked left out

@@ -41,6 +41,25 @@
     };
     form.addEventListener("change", update);
     update();  // answers chosen before this script ran, or restored by the browser, count too
+
+    // Save answers as they are chosen, so a reload or a link away loses nothing. Continue still checks them.
+    var note = document.querySelector("[data-saved-note]");
+    var timer = null;
+    var save = function () {
+      var request = new XMLHttpRequest();
+      request.open("POST", form.getAttribute("data-autosave"));
+      request.onload = function () {
+        if (request.status === 204 && note) {
+          note.textContent = "Your answers are saved as you choose them. You can close this page and come back later.";
+        }
+      };
+      request.send(new FormData(form));
+    };
+    form.addEventListener("change", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, 400);
+    });
+    form.addEventListener("submit", function () { window.clearTimeout(timer); });
   }
 
   // "None of these" cannot be combined with other answers: untick the others (the server checks too).
