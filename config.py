@@ -54,6 +54,7 @@ class Config:
     START_RATE_LIMIT = os.environ.get("START_RATE_LIMIT", "10 per minute; 60 per hour")
     STEP_RATE_LIMIT = os.environ.get("STEP_RATE_LIMIT", "60 per minute; 1000 per hour")
     AUTOSAVE_RATE_LIMIT = os.environ.get("AUTOSAVE_RATE_LIMIT", "240 per minute")
+    SAVE_LINK_RATE_LIMIT = os.environ.get("SAVE_LINK_RATE_LIMIT", "20 per hour")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # Empty: a small SQLite file in the instance folder, shared by every worker (see README).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")

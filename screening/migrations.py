@@ -244,3 +244,46 @@ def m010_draft_pending_form(db):
     # the browser's Back never offers to send a form again. Read once, then cleared.
     db.execute("ALTER TABLE drafts ADD COLUMN pending_form TEXT"
                " CHECK (pending_form IS NULL OR json_valid(pending_form))")
+
+
+@migrations()
+def m011_resume_links(db):
+    # "Save and finish later": a single-use link, emailed to the patient, opening their draft in another
+    # browser. Only the SHA-256 of its token is stored. The outbox now carries such emails too, which
+    # belong to no request: rebuilt with a nullable request_id and the new kind (SQLite cannot alter a CHECK).
+    db.executescript(
+        """
+        CREATE TABLE resume_links (
+            id TEXT PRIMARY KEY,                  -- SHA-256 of the emailed token
+            draft_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        ) STRICT;
+        CREATE INDEX resume_links_draft ON resume_links (draft_id);
+
+        CREATE TABLE outbox_new (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('new_request', 'patient_confirmation', 'overdue_reminder',
+                                               'resume_link')),
+            request_id INTEGER REFERENCES requests (id),
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_by TEXT,
+            claimed_at TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            CHECK ((kind = 'resume_link') = (request_id IS NULL)),
+            UNIQUE (kind, request_id, recipient)
+        ) STRICT;
+        INSERT INTO outbox_new SELECT * FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox;
+        CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+        """
+    )

@@ -38,6 +38,9 @@ def purge(db: Database, anonymous_days: int) -> dict[str, int]:
             "sign_in_failures": throttle.purge(db),
             "searches": db.execute("DELETE FROM queue_searches WHERE created_at < ?",
                                    [clock.iso(now - SEARCH_KEPT)]).rowcount,
+            "resume_links": db.execute("DELETE FROM resume_links WHERE expires_at <= ?", [clock.iso(now)]).rowcount
+            + db.execute("DELETE FROM outbox WHERE kind = 'resume_link' AND status = 'sent' AND sent_at < ?",
+                         [clock.iso(now - timedelta(days=1))]).rowcount,
         }
 
 

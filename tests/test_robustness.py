@@ -17,7 +17,7 @@ FIELDS = [*answer_columns(), "version", "asked", "return_to", "action", "full_na
 
 
 def urls(app, reference):
-    samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "medicines",
+    samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "medicines", "token": "x" * 43,
                "filename": "css/main.css"}
     for rule in app.url_map.iter_rules():
         url = rule.rule

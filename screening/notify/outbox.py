@@ -62,7 +62,7 @@ class Settings:
         )
 
 
-def _enqueue(db: Database, kind: str, request_id: int, recipient: str, subject: str, body: str) -> None:
+def _enqueue(db: Database, kind: str, request_id: int | None, recipient: str, subject: str, body: str) -> None:
     now = clock.iso(clock.now())
     db.execute(
         "INSERT OR IGNORE INTO outbox (kind, request_id, recipient, subject, body, next_attempt_at, created_at)"
@@ -88,6 +88,13 @@ def enqueue_new_request(db: Database, settings: Settings, request: dict[str, Any
                                due_at=request["due_at"])
         _enqueue(db, "patient_confirmation", request["id"], request["email"],
                  f"{settings.clinic_name}: we received your request ({reference})", body)
+
+
+def enqueue_resume_link(db: Database, settings: Settings, recipient: str, path: str, expires_at: str) -> None:
+    """The patient's own 'finish later' link. Nothing about their answers: the link is all."""
+    body = render_template("email/resume_link.txt", link=settings.public_base_url + path, expires_at=expires_at,
+                           settings=settings)
+    _enqueue(db, "resume_link", None, recipient, f"{settings.clinic_name}: your link to finish your screening", body)
 
 
 def enqueue_overdue(db: Database, settings: Settings) -> int:

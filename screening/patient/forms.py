@@ -155,6 +155,16 @@ class DateOfBirthField(Field):
         self.data = born
 
 
+class SaveForLaterForm(FlaskForm):
+    email = StringField("Your email address")
+
+    def validate_email(self, field):
+        try:
+            field.data = validate_email((field.data or "").strip(), check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise ValidationError("Enter an email address like name@example.com") from None
+
+
 class RequestForm(FlaskForm):
     full_name = StringField(
         "Full name",

@@ -31,15 +31,16 @@ from ..assessment import URGENT, assess, urgency
 from ..db import get_db
 from ..errors import STORAGE_RETRY_SECONDS, after_in_words
 from ..extensions import csrf, limiter
+from ..formatting import masked_email
 from ..notify import outbox
 from ..references import format_reference, new_reference
 from ..rules.common import sorted_flags
-from . import bp, drafts, submissions
-from .forms import RequestForm, answer_from_field, field_data, step_form_class
+from . import bp, drafts, resume_links, submissions
+from .forms import RequestForm, SaveForLaterForm, answer_from_field, field_data, step_form_class
 
 EVENING = wall_time(17, 0)  # "Early evenings" are offered when the clinic is open after this
-EXPIRED_MESSAGE = ("For your privacy, saved answers are deleted after {days} days, "
-                   "or when you choose to start over. Please start again.")
+EXPIRED_MESSAGE = ("For your privacy, saved answers are deleted after {days} days, when you choose to start "
+                   "over, or when you open them on another device with an emailed link. Please start again.")
 
 
 def _draft():
@@ -466,6 +467,44 @@ def sent_summary():
         return redirect(url_for("patient.landing"))
     return _render_summary(sent["assessment"], q.definition(sent["questionnaire_version"]), sent=sent,
                            reference=format_reference(reference))
+
+
+@bp.route("/save-for-later", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SAVE_LINK_RATE_LIMIT"], methods=["POST"])
+def save_for_later():
+    """Email a single-use link that opens this draft on another device."""
+    token, answers = _draft()
+    if answers is None:
+        return _no_draft_redirect(token)
+    form = SaveForLaterForm()
+    if form.validate_on_submit():
+        db = get_db()
+        with db.atomic():
+            link_token, expires_at = resume_links.create(db, token)
+            outbox.enqueue_resume_link(db, outbox.Settings.from_config(current_app.config), form.email.data,
+                                       url_for("patient.open_resume_link", token=link_token), expires_at)
+        # For the page after the redirect; the address only masked, as the session cookie is readable.
+        session["saved_for_later"] = {"sent_to": masked_email(form.email.data), "expires_at": expires_at}
+        return redirect(url_for("patient.save_for_later"), 303)
+    sent = session.pop("saved_for_later", None) if request.method == "GET" else None
+    return render_template("patient/save_for_later.html", form=form, **(sent or {}))
+
+
+@bp.get("/resume/<token>")
+def open_resume_link(token: str):
+    """The emailed link: a button, so that a mail scanner following links does not use it up."""
+    return render_template("patient/resume_link.html", token=token, usable=resume_links.usable(get_db(), token))
+
+
+@bp.post("/resume")
+@limiter.limit(lambda: current_app.config["SAVE_LINK_RATE_LIMIT"])
+def use_resume_link():
+    new_token = resume_links.redeem(get_db(), request.form.get("token", ""))
+    if new_token is None:
+        return render_template("patient/resume_link.html", token="", usable=False), 410
+    session.clear()  # whatever this browser held before belongs to someone else's visit
+    answers = drafts.load(get_db(), new_token)
+    return _with_draft_cookie(redirect(_resume_target(answers), 303), new_token)
 
 
 @bp.get("/sent")
