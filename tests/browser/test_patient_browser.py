@@ -1,5 +1,6 @@
 """The patient's path in Chromium: what a person on a phone or a keyboard actually meets."""
 import json
+import re
 
 import pytest
 
@@ -60,7 +61,10 @@ def fill_request(page, name="Robin Example", location="Northside"):
     page.get_by_label("Day").fill("4")
     page.get_by_label("Year").fill("1961")
     page.get_by_label("Phone call").check()
-    page.get_by_label("Morning").check()
+    page.get_by_label("Mornings, 8 a.m. to 12 noon").check()
+    page.locator("input[name='voicemail_ok'][value='yes']").check()
+    page.get_by_label("English").check()
+    page.locator("input[name='interpreter'][value='no']").check()
     page.get_by_label(location).check()
     page.get_by_label("No, I am a new patient").check()
     page.get_by_label("I agree that the clinic may contact me").check()
@@ -191,7 +195,7 @@ def test_request_form_errors_are_accessible_and_keep_details(page, live_server, 
     page.get_by_label("Year").fill("2020")
     page.get_by_role("button", name="Send my request").click()
     text = page.inner_text(".error-summary")
-    assert "Enter a phone number with area code" in text and "18 or older" in text
+    assert "Enter a phone number with its area code" in text and "18 or older" in text
     assert page.get_by_label("Full name").input_value() == "Robin Errors"
     assert_accessible(page)
 
@@ -273,14 +277,16 @@ def test_javascript_off(context_factory, live_server):
     fill_step(page, pain, first, only_visible=True)
     assert not page.locator("input[name=limb_vs_spine]").first.is_visible()
     continue_(page)
-    assert "Your answer added a question" in page.inner_text("main")  # follow-ups asked on the same step
+    added = re.search(r"Your answers? added (a question|(\d+) questions) below", page.inner_text("main"))
+    assert added  # follow-ups asked on the same step, counted, and each marked
+    assert page.locator("legend .tag, label .tag").count() == int(added.group(2) or 1)
     fill_step(page, pain, first)
     continue_(page)
     for step in q.steps[3:]:
         fill_step(page, step, POSSIBLE, only_visible=True)
         continue_(page)
         if page.url.endswith(f"/step/{step.id}"):  # the server asked follow-up questions
-            assert "Your answer added a question" in page.inner_text("main")
+            assert re.search(r"Your answers? added (a question|\d+ questions) below", page.inner_text("main"))
             fill_step(page, step, POSSIBLE)
             continue_(page)
     assert page.locator("[data-outcome]").get_attribute("data-outcome") == "possible"
