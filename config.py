@@ -49,7 +49,8 @@ class Config:
     FHIR_BASE_URL = os.environ.get("FHIR_BASE_URL", "https://screening.example.org/fhir")
 
     # Limits per client address on the public forms (Flask-Limiter syntax).
-    REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT", "20 per hour")
+    # A clinic's waiting room or a library shares one address: the limits leave room for a busy one.
+    REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT", "60 per hour")
     # Starting screenings and answering steps, per address (a clinic's waiting room shares one).
     START_RATE_LIMIT = os.environ.get("START_RATE_LIMIT", "10 per minute; 60 per hour")
     STEP_RATE_LIMIT = os.environ.get("STEP_RATE_LIMIT", "60 per minute; 1000 per hour")
