@@ -102,3 +102,12 @@ def test_evening_calls_are_offered_only_when_the_clinic_is_open_then(clinic, tmp
 def test_a_malformed_setting_stops_the_app_at_start_up_with_a_clear_message(tmp_path, setting, value, message):
     with pytest.raises(ValueError, match=message):
         create_app(test_settings(tmp_path, **{setting: value}))
+
+
+def test_landing_shows_address_hours_holidays_and_parking_from_the_configuration(clinic):
+    app = clinic(CLINIC_ADDRESS=["12 River Road", "Suite 300", "Springfield, IL 62701"],
+                 CLINIC_PARKING="Free parking behind the building.", CLINIC_HOLIDAYS="2026-12-25")
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert "<address>12 River Road<br>Suite 300<br>Springfield, IL 62701</address>" in html
+    assert "Open Monday to Friday, 8 a.m. to 5 p.m., closed on public holidays." in html
+    assert "Parking: Free parking behind the building." in html

@@ -501,7 +501,7 @@ def open_resume_link(token: str):
 def use_resume_link():
     new_token = resume_links.redeem(get_db(), request.form.get("token", ""))
     if new_token is None:
-        return render_template("patient/resume_link.html", token="", usable=False), 410
+        return render_template("patient/resume_link.html", usable=False), 410
     session.clear()  # whatever this browser held before belongs to someone else's visit
     answers = drafts.load(get_db(), new_token)
     return _with_draft_cookie(redirect(_resume_target(answers), 303), new_token)
