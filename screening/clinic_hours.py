@@ -17,6 +17,7 @@ SLA_MODES = ("business", "clock")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FULL_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 END_OF_DAY = time.max  # how a closing time of "24:00" is stored
+NOON, EVENING = time(12), time(17)
 
 Interval = tuple[time, time]
 
@@ -214,9 +215,16 @@ class ClinicHours:
             parts.append(f"{named}, {times}")
         return "; ".join(parts)
 
-    def open_after(self, wall_time: time) -> bool:
-        """Whether the clinic is open after `wall_time` on some day (e.g. can it call in the early evening)."""
-        return any(closes > wall_time for intervals in self.week.values() for _opens, closes in intervals)
+    def call_windows(self) -> list[tuple[str, str]]:
+        """Parts of the day the clinic can call in, with their hours: ('afternoon', '12 noon to 5 p.m.')."""
+        opens = min(o for intervals in self.week.values() for o, _c in intervals)
+        closes = max(c for intervals in self.week.values() for _o, c in intervals)
+        windows = []
+        for name, start, end in (("morning", time.min, NOON), ("afternoon", NOON, EVENING),
+                                 ("evening", EVENING, END_OF_DAY)):
+            if opens < end and closes > start:
+                windows.append((name, f"{_time_in_words(max(opens, start))} to {_time_in_words(min(closes, end))}"))
+        return windows
 
     def _day_in_words(self, day: date, now: datetime) -> str:
         """Named relative to today within the coming week; beyond (or in the past) with its date."""

@@ -21,8 +21,8 @@ def _ampm(text: str) -> str:
 
 
 def patient_time(moment: datetime | str) -> str:
-    """'Friday November 27 at 9:14 a.m.', for patients."""
-    return _ampm(local(moment).strftime("%A %B %-d at %-I:%M %p"))
+    """'Friday, November 27 at 9:14 a.m.', for patients."""
+    return _ampm(local(moment).strftime("%A, %B %-d at %-I:%M %p"))
 
 
 def patient_date(moment: datetime | str) -> str:

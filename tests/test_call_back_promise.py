@@ -87,11 +87,13 @@ def test_an_urgent_request_outside_hours_gets_care_advice_first_then_when_we_wil
 def test_evening_calls_are_offered_only_when_the_clinic_is_open_then(clinic, tmp_path):
     weekdays = Patient(clinic().test_client())
     weekdays.complete(LIKELY)
-    assert 'value="evening"' not in weekdays.page("/request")
-    late = Patient(clinic(CLINIC_HOURS="Mon-Fri 08:00-19:00", DATABASE=str(tmp_path / "late.db")).test_client())
-    late.complete(LIKELY)
-    page = late.page("/request")
-    assert 'value="evening"' in page and "We call Monday to Friday, 8 a.m. to 7 p.m." in page
+    page = weekdays.page("/request")
+    assert 'value="evening"' not in page and "Mornings, 8 a.m. to 12 noon" in page
+    afternoons = Patient(clinic(CLINIC_HOURS="Mon-Fri 14:00-19:00", DATABASE=str(tmp_path / "late.db")).test_client())
+    afternoons.complete(LIKELY)
+    page = afternoons.page("/request")
+    assert 'value="morning"' not in page and "Afternoons, 2 p.m. to 5 p.m." in page
+    assert "Early evenings, 5 p.m. to 7 p.m." in page and "We call Monday to Friday, 2 p.m. to 7 p.m." in page
 
 
 @pytest.mark.parametrize("setting, value, message", [
@@ -111,3 +113,36 @@ def test_landing_shows_address_hours_holidays_and_parking_from_the_configuration
     assert "<address>12 River Road<br>Suite 300<br>Springfield, IL 62701</address>" in html
     assert "Open Monday to Friday, 8 a.m. to 5 p.m., closed on public holidays." in html
     assert "Parking: Free parking behind the building." in html
+
+
+@pytest.mark.parametrize("now", [FRIDAY_8_PM, datetime(2026, 11, 30, 16, 0, tzinfo=UTC)])  # closed; open
+def test_no_sentence_ends_in_a_double_full_stop_on_any_patient_page_or_email(clinic, monkeypatch, now, tmp_path):
+    import re
+    from pathlib import Path
+
+    from screening.notify import run_once
+
+    from .conftest import csrf_token
+
+    monkeypatch.setattr(clock, "now", lambda: now)
+    app = clinic(CLINIC_HOLIDAYS="2026-12-25", SMTP_HOST="")
+    pages = []
+    for answers in (LIKELY, SAME_DAY):
+        patient = Patient(app.test_client())
+        patient.complete(answers)
+        pages += [patient.page(url) for url in ("/", "/summary", "/request", "/save-for-later")]
+        if answers is SAME_DAY:
+            pages.append(patient.page("/get-care-now"))
+        html = patient.page("/save-for-later")
+        patient.client.post("/save-for-later", data={"csrf_token": csrf_token(html), "email": "pat@example.com"})
+        pages.append(patient.page("/save-for-later"))
+        pages.append(patient.send_request(phone="12").get_data(as_text=True))
+        patient.send_request()
+        pages += [patient.page(url) for url in ("/done", "/done/summary", "/")]
+    with app.app_context():
+        run_once(app, "worker")
+    emails = [p.read_text() for p in (Path(app.instance_path) / "outbox").glob("*.eml")]
+    assert len(emails) == 6  # front desk, patient and a finish-later link, for each patient
+    for text in pages + emails:
+        doubled = re.findall(r".{30}(?:[ap]\.m\.\.|\w\.\.(?!\.)).{0,10}", text)
+        assert not doubled, doubled

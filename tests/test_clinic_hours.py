@@ -337,6 +337,11 @@ def test_week_in_words(hours, words):
     assert ClinicHours.from_config(hours, "", "America/New_York").week_in_words() == words
 
 
-@pytest.mark.parametrize("hours, evening", [("Mon-Fri 08:00-17:00", False), ("Thu 10:00-19:00", True)])
-def test_open_after(hours, evening):
-    assert ClinicHours.from_config(hours, "", "America/New_York").open_after(time(17, 0)) is evening
+@pytest.mark.parametrize("hours, windows", [
+    ("Mon-Fri 08:00-17:00", [("morning", "8 a.m. to 12 noon"), ("afternoon", "12 noon to 5 p.m.")]),
+    ("Mon-Fri 14:00-17:00", [("afternoon", "2 p.m. to 5 p.m.")]),
+    ("Mon 07:30-12:00; Thu 10:00-19:00", [("morning", "7:30 a.m. to 12 noon"), ("afternoon", "12 noon to 5 p.m."),
+                                          ("evening", "5 p.m. to 7 p.m.")]),
+])
+def test_call_windows_follow_the_hours(hours, windows):
+    assert ClinicHours.from_config(hours, "", "America/New_York").call_windows() == windows

@@ -721,7 +721,8 @@ def test_a_form_with_errors_redirects_so_back_never_offers_to_send_it_again(pati
     assert response.status_code == 303 and response.headers["Location"] == "/request"
     html = client.get("/request").get_data(as_text=True)
     assert "Enter a phone number with its area code" in html and 'value="Pat Example"' in html
-    assert "Enter a phone number" not in client.get("/request").get_data(as_text=True)  # shown once
+    reloaded = client.get("/request").get_data(as_text=True)  # a reload loses nothing typed
+    assert 'value="Pat Example"' in reloaded and "Enter a phone number with its area code" in reloaded
     response = patient.answer("medicines", {"blood_thinners": ["warfarin", "none"]})
     assert response.status_code == 303 and response.headers["Location"] == "/step/medicines"
     assert "cannot be chosen with other answers" in client.get("/step/medicines").get_data(as_text=True)
@@ -793,3 +794,35 @@ def test_autosave_keeps_valid_answers_as_they_are_chosen_and_nothing_else(patien
     assert checked(patient.page("/step/medicines"), "blood_thinners", "warfarin")
     assert db["screenings"].count == 1  # the finished screening moves on Continue only
     assert client.post("/step/medicines/autosave", data={**data, "csrf_token": "forged"}).status_code == 400
+
+
+def test_a_browser_left_open_shows_the_request_only_for_twenty_minutes(patient, client, db, monkeypatch):
+    patient.complete(LIKELY)
+    form = patient.request_form()
+    client.post("/request", data=form)
+    reference = next(db.query("SELECT reference FROM requests"))["reference"]
+    assert reference[:4] in client.get("/done").get_data(as_text=True)
+    assert client.get("/done/summary").status_code == 200
+    sent = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: sent + timedelta(minutes=21))  # the next person, same browser
+    assert client.get("/done").headers["Location"] == "/"
+    assert client.get("/done/summary").headers["Location"] == "/"
+    assert client.get("/continue").headers["Location"] == "/sent"
+    assert reference[:4] not in client.get("/").get_data(as_text=True)
+    assert client.post("/request", data=form).headers["Location"] == "/sent"
+
+
+def test_the_neutral_sent_page_only_for_a_browser_that_sent_a_request(app, client):
+    assert client.get("/sent").headers["Location"] == "/"
+
+
+def test_a_change_made_in_another_tab_after_sending_is_reported_as_not_used(patient, client, db):
+    patient.complete(LIKELY)
+    html = patient.page("/step/peg?change=1")  # open in a second tab
+    patient.send_request()  # sent from the first tab
+    data = {"csrf_token": csrf_token(html), "action": "continue", "return_to": "summary",
+            "asked": "peg_pain peg_enjoyment peg_activity", "peg_pain": "9", "peg_enjoyment": "9", "peg_activity": "9"}
+    response = client.post("/step/peg", data=data)
+    assert response.headers["Location"] == "/done"
+    assert "this change was not used" in client.get("/done").get_data(as_text=True)
+    assert next(db.query("SELECT peg_score FROM screenings"))["peg_score"] != 9

@@ -64,7 +64,7 @@ def save(db: Database, token: str, answers: dict[str, Any], days: int) -> None:
     """Store the answers and push the expiry `days` ahead of now."""
     now = clock.now()
     db.execute(
-        "UPDATE drafts SET answers = ?, updated_at = ?, expires_at = ? WHERE id = ?",
+        "UPDATE drafts SET answers = ?, updated_at = ?, expires_at = ?, pending_form = NULL WHERE id = ?",
         [json.dumps(answers), clock.iso(now), clock.iso(now + timedelta(days=days)), draft_id(token)],
     )
 
@@ -80,11 +80,10 @@ def keep_form(db: Database, token: str, page: str, fields: list[tuple[str, str]]
                [json.dumps({"page": page, "fields": fields, **flags}), draft_id(token)])
 
 
-def take_form(db: Database, token: str, page: str) -> dict[str, Any] | None:
-    """The form kept for `page`, once: it is cleared as it is read (a reload shows the saved answers)."""
+def kept_form(db: Database, token: str, page: str) -> dict[str, Any] | None:
+    """The form kept for `page`: a reload shows it again, until answers are next saved (`save` clears it)."""
     row = next(db.query("SELECT pending_form FROM drafts WHERE id = ?", [draft_id(token)]), None)
     if row is None or row["pending_form"] is None:
         return None
-    db.execute("UPDATE drafts SET pending_form = NULL WHERE id = ?", [draft_id(token)])
     kept = json.loads(row["pending_form"])
     return kept if kept["page"] == page else None

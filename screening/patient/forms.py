@@ -22,9 +22,8 @@ MESSAGE_MAX = 1000
 ACCESSIBILITY_MAX = 500
 PREFER_NOT_TO_SAY = "prefer_not"
 OLDEST_AGE = 115  # older than the oldest people alive: a typing mistake
-# The clinic calls within its opening hours; the hours are part of each answer so that nobody has to guess.
-BEST_TIMES = {"morning": "Mornings, 8 a.m. to 12 noon", "afternoon": "Afternoons, 12 noon to 5 p.m.",
-              "evening": "Early evenings, 5 p.m. to 7 p.m."}
+# Parts of the day the clinic can call in; the form adds the clinic's own hours to each, from CLINIC_HOURS.
+BEST_TIMES = {"morning": "Mornings", "afternoon": "Afternoons", "evening": "Early evenings"}
 
 
 def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
@@ -180,7 +179,6 @@ class RequestForm(FlaskForm):
     email = StringField("Email address")
     best_time = MultiChoiceField(
         "When are good times to call you?", required_message="Choose at least one time we can call you",
-        choices=choices(*BEST_TIMES.items()),
     )
     voicemail_ok = ChoiceField(
         "May we leave a voicemail if you do not answer?", required_message="Tell us if we may leave a voicemail",
@@ -226,10 +224,11 @@ class RequestForm(FlaskForm):
     # Hidden from people; bots that fill every field give themselves away.
     website = StringField("Leave this empty")
 
-    def __init__(self, *args, locations=(), region="US", evening_calls=False, **kwargs):
+    def __init__(self, *args, locations=(), region="US", call_windows=(("morning", ""), ("afternoon", "")), **kwargs):
         super().__init__(*args, **kwargs)
-        if not evening_calls:  # no promise of a call the clinic cannot make
-            self.best_time.choices = [c for c in self.best_time.choices if c.value != "evening"]
+        # Only the times the clinic calls in, with its hours: no promise of a call it cannot make.
+        self.best_time.choices = choices(*((code, f"{BEST_TIMES[code]}, {hours}" if hours else BEST_TIMES[code])
+                                           for code, hours in call_windows))
         self.location.choices = choices(*((name, name) for name in locations))
         self.fixed_location = locations[0] if len(locations) == 1 else None
         if self.fixed_location:

@@ -5,8 +5,7 @@ import math
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import time as wall_time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import (
@@ -38,7 +37,6 @@ from ..rules.common import sorted_flags
 from . import bp, drafts, resume_links, submissions
 from .forms import RequestForm, SaveForLaterForm, answer_from_field, field_data, step_form_class
 
-EVENING = wall_time(17, 0)  # "Early evenings" are offered when the clinic is open after this
 EXPIRED_MESSAGE = ("For your privacy, saved answers are deleted after {days} days, when you choose to start "
                    "over, or when you open them on another device with an emailed link. Please start again.")
 
@@ -69,12 +67,34 @@ def _no_draft_redirect(token):
         if reference:
             # Its details show only in the visit that sent it (this browser session opened its request
             # form, even if the reply to Send was lost); a shared computer's next user sees none.
-            if session.get("reference") == reference or session.get("request_draft") == drafts.draft_id(token):
-                session["reference"] = reference
+            if _sent_reference() == reference:
+                return redirect(url_for("patient.done"))
+            if session.pop("request_draft", None) == drafts.draft_id(token):  # the reply to Send was lost
+                _remember_sent(reference)
                 return redirect(url_for("patient.done"))
             return redirect(url_for("patient.sent"))
         flash(EXPIRED_MESSAGE.format(days=current_app.config["DRAFT_DAYS"]))
     return _without_draft_cookie(redirect(url_for("patient.landing")))
+
+
+SENT_VISIBLE = timedelta(minutes=20)  # how long this browser shows the request just sent
+
+
+def _remember_sent(reference: str) -> None:
+    """This visit may show the request it sent, for a while: long enough to read and print the confirmation,
+    short enough that the next person on a shared computer, who finds the browser still open, sees nothing."""
+    session["reference"] = reference
+    session["reference_until"] = clock.iso(clock.now() + SENT_VISIBLE)
+    session.pop("request_draft", None)
+
+
+def _sent_reference() -> str | None:
+    until = session.get("reference_until")
+    if until and clock.parse(until) > clock.now():
+        return session.get("reference")
+    session.pop("reference", None)
+    session.pop("reference_until", None)
+    return None
 
 
 def _is_minor(answers) -> bool:
@@ -97,7 +117,7 @@ def _resume_target(answers) -> str:
 @bp.get("/")
 def landing():
     _token, answers = _draft()
-    sent_reference = session.get("reference")
+    sent_reference = _sent_reference()
     return render_template("patient/landing.html", has_draft=answers is not None,
                            step_count=len(q.current().steps),
                            sent_reference=format_reference(sent_reference) if sent_reference else None)
@@ -164,6 +184,9 @@ def step(step_id: str):
     current = definition.steps_by_id.get(step_id) or abort(404)
     token, answers = _draft()
     if answers is None:
+        if request.method == "POST" and token and submissions.reference_for(get_db(), drafts.draft_id(token)):
+            flash("Your request had already been sent, so this change was not used. "
+                  "If something you told us has changed, please call us.")
         return _no_draft_redirect(token)
     first_gap = definition.first_incomplete_step(answers)
     if not definition.step_applies(current, answers) or (
@@ -174,7 +197,7 @@ def step(step_id: str):
     form_class = step_form_class(current.items)
     page = f"step:{current.id}"
     if request.method == "GET":
-        kept = drafts.take_form(get_db(), token, page)
+        kept = drafts.kept_form(get_db(), token, page)
         if kept:  # the answers just posted, with their errors or the questions they added
             form = form_class(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
             form.validate()
@@ -373,7 +396,7 @@ def consultation_request():
     token, assessment = finished
     session["request_draft"] = drafts.draft_id(token)  # this visit may see the request it sends
     if request.method == "GET":
-        kept = drafts.take_form(get_db(), token, "request")
+        kept = drafts.kept_form(get_db(), token, "request")
         if kept:  # the details just posted, with their errors
             form = _request_form(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
             form.validate()
@@ -382,7 +405,7 @@ def consultation_request():
     if request.method == "POST":
         valid = form.validate()
         if form.is_bot:  # say nothing a bot could learn from, store nothing
-            session["reference"] = new_reference()
+            _remember_sent(new_reference())
             return redirect(url_for("patient.done"), 303)
         if valid:
             settings = outbox.Settings.from_config(current_app.config)
@@ -396,7 +419,7 @@ def consultation_request():
                 return _not_saved(error, _render_request(form, assessment, not_saved=REQUEST_NOT_SAVED))
             if request_id is None:
                 _tell_if_details_were_not_used(reference, form)
-            session["reference"] = reference
+            _remember_sent(reference)
             # The notifications wait in the outbox for the delivery worker: the page never waits for mail.
             # The draft cookie now lasts only until the browser closes: a repeated submit in this visit
             # finds this request, and the next person on a shared computer finds nothing.
@@ -412,7 +435,7 @@ def consultation_request():
 def _request_form(**kwargs) -> RequestForm:
     config = current_app.config
     return RequestForm(locations=config["CLINIC_LOCATIONS"], region=config["PHONE_REGION"],
-                       evening_calls=promises.clinic().open_after(EVENING), **kwargs)
+                       call_windows=promises.clinic().call_windows(), **kwargs)
 
 
 def _tell_if_details_were_not_used(reference: str, form: RequestForm) -> None:
@@ -450,7 +473,7 @@ def _due_if_sent_now(outcome: str) -> datetime:
 
 @bp.get("/done")
 def done():
-    reference = session.get("reference")
+    reference = _sent_reference()
     if not reference:
         return redirect(url_for("patient.landing"))
     sent = submissions.sent_request(get_db(), reference)
@@ -461,7 +484,7 @@ def done():
 @bp.get("/done/summary")
 def sent_summary():
     """The patient's own summary, to read or print while still on the visit that sent the request."""
-    reference = session.get("reference")
+    reference = _sent_reference()
     sent = submissions.sent_request(get_db(), reference) if reference else None
     if sent is None:
         return redirect(url_for("patient.landing"))
@@ -510,6 +533,9 @@ def use_resume_link():
 @bp.get("/sent")
 def sent():
     """A neutral page for a browser that sent a request in an earlier visit: nothing about it is shown."""
+    token = request.cookies.get(drafts.COOKIE_NAME)
+    if not (token and submissions.reference_for(get_db(), drafts.draft_id(token))):
+        return redirect(url_for("patient.landing"))
     return render_template("patient/sent.html")
 
 

@@ -61,7 +61,7 @@ def fill_request(page, name="Robin Example", location="Northside"):
     page.get_by_label("Day").fill("4")
     page.get_by_label("Year").fill("1961")
     page.get_by_label("Phone call").check()
-    page.get_by_label("Mornings, 8 a.m. to 12 noon").check()
+    page.locator("input[name='best_time'][value='morning']").check()
     page.locator("input[name='voicemail_ok'][value='yes']").check()
     page.get_by_label("English").check()
     page.locator("input[name='interpreter'][value='no']").check()

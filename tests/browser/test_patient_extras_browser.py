@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_back_from_a_change_link_returns_to_the_summary(page, live_server):
     answer_all(page, live_server.url, LIKELY)
     page.get_by_text("Your answers", exact=True).click()  # unfold the answers
-    page.get_by_role("link", name="Change your answers about what makes the pain worse").click()
+    page.get_by_role("link", name="Change your answers to “What makes the pain worse”").click()
     assert page.url.endswith("/step/worse?change=1")
     page.get_by_role("button", name="Back").click()
     page.wait_for_url("**/summary")
