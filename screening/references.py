@@ -5,7 +5,9 @@ import secrets
 # Crockford base32: no I, L, O or U, so a reference read over the phone is unambiguous.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 8
-_TYPED = re.compile(rf"^[{ALPHABET}]{{4}}-?[{ALPHABET}]{{4}}$")
+_STORED = re.compile(rf"[{ALPHABET}]{{{LENGTH}}}")
+# Read out over the phone or copied by hand, O is 0 and I or L is 1 (Crockford's decoding rule).
+_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def new_reference() -> str:
@@ -18,6 +20,6 @@ def format_reference(reference: str) -> str:
 
 
 def normalize(text: str) -> str | None:
-    """A reference as stored (ABCDEFGH) from what someone typed (abcd-efgh), or None if it is not one."""
-    typed = text.strip().upper()
-    return typed.replace("-", "") if _TYPED.match(typed) else None
+    """A reference as stored (ABCDEFGH) from what someone typed or said ("abcd efgh", "ABCO-EFGH"), or None."""
+    typed = re.sub(r"[\s-]", "", text).upper().translate(_LOOK_ALIKES)
+    return typed if _STORED.fullmatch(typed) else None

@@ -337,3 +337,23 @@ def test_request_page_shows_best_times_voicemail_language_interpreter_and_access
     assert "Mornings; Afternoons" in html
     assert "No voicemail: call again" in html and "Spanish, <strong>interpreter needed</strong>" in html
     assert "Uses a wheelchair" in html
+
+
+@pytest.mark.parametrize("typed", [
+    P("{a}-{b}", id="as-printed"),
+    P("{a} {b}", id="with-a-space"),
+    P("{la}{lb}", id="lowercase-run-together"),
+    P("{oa}-{ob}", id="look-alikes-O-I-L"),
+])
+def test_a_reference_is_found_however_it_is_read_out(auth, client, make_request, typed, monkeypatch):
+    from screening.patient import submissions
+
+    monkeypatch.setattr(submissions, "new_reference", lambda: "AB01CD1E")
+    wanted = make_request(name="Zelda Quartz")
+    monkeypatch.undo()
+    make_request(name="Other Person")  # a second reference, so the search must choose
+    assert wanted["reference"] == "AB01CD1E"
+    term = typed.format(a="AB01", b="CD1E", la="ab01", lb="cd1e", oa="ABOI", ob="CDLE")
+    auth.login()
+    response = post_form(client, "/staff/", "/staff/search", {"q": term, "action": "search"})
+    assert references_in(client.get(response.headers["Location"]).get_data(as_text=True)) == ["AB01CD1E"]
