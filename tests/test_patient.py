@@ -826,3 +826,26 @@ def test_a_change_made_in_another_tab_after_sending_is_reported_as_not_used(pati
     assert response.headers["Location"] == "/done"
     assert "this change was not used" in client.get("/done").get_data(as_text=True)
     assert next(db.query("SELECT peg_score FROM screenings"))["peg_score"] != 9
+
+
+def test_a_returning_patient_with_a_red_flag_sees_the_urgent_advice_first(patient, client):
+    patient.start()
+    patient.answer("age", {"age_band": "50_64"})
+    html = patient.page("/step/urgent")
+    response = client.post("/step/urgent/autosave", data={"csrf_token": csrf_token(html), "asked": "red_flags",
+                                                          "red_flags": ["bladder_bowel"]})
+    assert response.status_code == 204  # saved as chosen; then the phone died
+    assert client.get("/continue").headers["Location"] == "/get-care-now"
+
+
+def test_a_lost_reply_long_ago_shows_nothing(patient, client, db, monkeypatch):
+    patient.complete(LIKELY)
+    form = patient.request_form()
+    elsewhere = patient.client.application.test_client()  # the reply (and its cookies) never arrived
+    for name in (drafts.COOKIE_NAME, "session"):
+        elsewhere.set_cookie(name, client.get_cookie(name).value)
+    elsewhere.post("/request", data=form)
+    later = clock.now() + timedelta(hours=3)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert client.get("/continue").headers["Location"] == "/sent"
+    assert client.get("/done/summary").headers["Location"] == "/"

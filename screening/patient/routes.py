@@ -69,8 +69,9 @@ def _no_draft_redirect(token):
             # form, even if the reply to Send was lost); a shared computer's next user sees none.
             if _sent_reference() == reference:
                 return redirect(url_for("patient.done"))
-            if session.pop("request_draft", None) == drafts.draft_id(token):  # the reply to Send was lost
-                _remember_sent(reference)
+            sent_at = submissions.sent_at(get_db(), reference)
+            if session.pop("request_draft", None) == drafts.draft_id(token) and sent_at + SENT_VISIBLE > clock.now():
+                _remember_sent(reference, sent_at)  # the reply to Send was lost a moment ago
                 return redirect(url_for("patient.done"))
             return redirect(url_for("patient.sent"))
         flash(EXPIRED_MESSAGE.format(days=current_app.config["DRAFT_DAYS"]))
@@ -80,11 +81,11 @@ def _no_draft_redirect(token):
 SENT_VISIBLE = timedelta(minutes=20)  # how long this browser shows the request just sent
 
 
-def _remember_sent(reference: str) -> None:
+def _remember_sent(reference: str, sent_at: datetime | None = None) -> None:
     """This visit may show the request it sent, for a while: long enough to read and print the confirmation,
     short enough that the next person on a shared computer, who finds the browser still open, sees nothing."""
     session["reference"] = reference
-    session["reference_until"] = clock.iso(clock.now() + SENT_VISIBLE)
+    session["reference_until"] = clock.iso((sent_at or clock.now()) + SENT_VISIBLE)
     session.pop("request_draft", None)
 
 
@@ -164,7 +165,15 @@ def resume():
     token, answers = _draft()
     if answers is None:
         return _no_draft_redirect(token)
-    return redirect(_resume_target(answers))
+    return redirect(_returning_target(answers))
+
+
+def _returning_target(answers) -> str:
+    """A patient coming back (later, or on another device): urgent advice first, if their answers call for it.
+
+    Answers saved as they were chosen may hold a red flag whose advice the patient has not seen yet.
+    """
+    return url_for("patient.urgent") if _urgency(answers) else _resume_target(answers)
 
 
 @bp.post("/start-over")
@@ -527,7 +536,7 @@ def use_resume_link():
         return render_template("patient/resume_link.html", usable=False), 410
     session.clear()  # whatever this browser held before belongs to someone else's visit
     answers = drafts.load(get_db(), new_token)
-    return _with_draft_cookie(redirect(_resume_target(answers), 303), new_token)
+    return _with_draft_cookie(redirect(_returning_target(answers), 303), new_token)
 
 
 @bp.get("/sent")

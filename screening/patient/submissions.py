@@ -117,6 +117,10 @@ def same_contact(db: Database, reference: str, contact: dict[str, Any]) -> bool:
     return all(row[name] == contact.get(name) for name in CONTACT_FIELDS)
 
 
+def sent_at(db: Database, reference: str) -> datetime:
+    return clock.parse(next(db.query("SELECT created_at FROM requests WHERE reference = ?", [reference]))["created_at"])
+
+
 def sent_request(db: Database, reference: str) -> dict[str, Any] | None:
     """What the confirmation page repeats: when the call is due, the urgent advice's tier, the summary."""
     row = next(db.query(
