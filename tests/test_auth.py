@@ -414,3 +414,21 @@ def test_ensure_admin_creates_the_first_account_once(runner, app):
     assert signed_in.headers["Location"] == "/admin/users"
     again = runner.invoke(args=["ensure-admin"])
     assert again.exit_code == 0 and "Password" not in again.output
+
+
+def test_a_known_browser_signs_in_even_when_the_network_used_up_the_flood_limit(app, staff):
+    from screening.extensions import limiter
+
+    app.config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    limiter.init_app(app)
+    limiter.reset()
+    try:
+        colleague = client_at(app, "192.0.2.30")
+        assert colleague.login().headers["Location"] == "/staff/"  # this browser is now known
+        colleague.logout()
+        neighbour = client_at(app, "192.0.2.30")  # same network address
+        statuses = [neighbour.login(username=f"x{n}", password="wrong-wrong-wrong").status_code for n in range(4)]
+        assert statuses[-1] == 429
+        assert colleague.login().headers["Location"] == "/staff/"
+    finally:
+        limiter.reset()

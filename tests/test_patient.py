@@ -849,3 +849,19 @@ def test_a_lost_reply_long_ago_shows_nothing(patient, client, db, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: later)
     assert client.get("/continue").headers["Location"] == "/sent"
     assert client.get("/done/summary").headers["Location"] == "/"
+
+
+def test_control_characters_typed_or_pasted_are_not_stored(patient, db):
+    patient.complete(LIKELY)
+    patient.send_request(full_name="Al\x00ice\x07 Example", message="Line one\nline\x1b two")
+    row = next(db.query("SELECT full_name, message FROM requests"))
+    assert row["full_name"] == "Alice Example" and row["message"] == "Line one\nline two"
+
+
+def test_a_form_with_errors_keeps_only_its_own_fields(patient, client, db):
+    patient.complete(LIKELY)
+    data = patient.request_form(phone="12", **{f"junk{n}": "x" * 1000 for n in range(60)})
+    client.post("/request", data=data)
+    kept = json.loads(next(db.query("SELECT pending_form FROM drafts"))["pending_form"])
+    names = {name for name, _value in kept["fields"]}
+    assert "full_name" in names and "date_of_birth-year" in names and not any(n.startswith("junk") for n in names)

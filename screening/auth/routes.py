@@ -43,8 +43,14 @@ def _known_device(username: str) -> str | None:
     return None
 
 
+def _from_known_device() -> bool:
+    """A browser that signed in to the account it names before: throttled on its own (see throttle.py), so the
+    flood limit per address, which a neighbour on the same network can use up, does not apply to it."""
+    return _known_device((request.form.get("username") or "").strip()[:64]) is not None
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], exempt_when=_from_known_device)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))

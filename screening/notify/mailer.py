@@ -15,7 +15,7 @@ from .. import private
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
-def build(message: dict[str, Any], sender: str) -> EmailMessage:
+def build(message: dict[str, Any], sender: str, secret: str = "") -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message["recipient"]
@@ -24,7 +24,7 @@ def build(message: dict[str, Any], sender: str) -> EmailMessage:
     domain = sender.rsplit("@", 1)[-1].strip(">") or "localhost"
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message['id']}", domain=domain)
     email["Auto-Submitted"] = "auto-generated"
-    email.set_content(message["body"])
+    email.set_content(_expand(message["body"], secret))
     return email
 
 
@@ -39,6 +39,12 @@ def describe(error: Exception) -> str:
     return EMAIL_RE.sub("<address>", text)[:300]
 
 
+def _expand(body: str, secret: str) -> str:
+    from ..patient import resume_links  # codes are made at sending time only
+
+    return resume_links.expand(body, secret)
+
+
 class SmtpSender:
     """Send through the clinic's mail server. Once handed over, SMTP cannot tell whether a
     message arrived, so `delivered` has no answer (None)."""
@@ -50,7 +56,7 @@ class SmtpSender:
         config = self.config
         host, port, security, timeout = (config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_SECURITY"],
                                          config["SMTP_TIMEOUT"])
-        email = build(message, config["MAIL_FROM"])
+        email = build(message, config["MAIL_FROM"], config["SECRET_KEY"])
         if security == "ssl":
             client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
         else:
@@ -74,8 +80,8 @@ class FileSender:
     (the To: line is the patient's address).
     """
 
-    def __init__(self, folder: Path, sender: str) -> None:
-        self.folder, self.sender = folder, sender
+    def __init__(self, folder: Path, sender: str, secret: str = "") -> None:
+        self.folder, self.sender, self.secret = folder, sender, secret
 
     def _target(self, message: dict[str, Any]) -> Path:
         return self.folder / f"{message['id']:06d}-{message['kind']}.eml"
@@ -84,7 +90,7 @@ class FileSender:
         target = self._target(message)
         private.folder(self.folder)
         partial = target.with_suffix(".tmp")
-        private.write_bytes(partial, bytes(build(message, self.sender)))
+        private.write_bytes(partial, bytes(build(message, self.sender, self.secret)))
         os.replace(partial, target)  # readers never see half a file
 
     def delivered(self, message: dict[str, Any]) -> bool | None:
@@ -97,4 +103,4 @@ Sender = SmtpSender | FileSender
 def sender_for(app) -> Sender:
     if app.config["SMTP_HOST"]:
         return SmtpSender(app.config)
-    return FileSender(Path(app.instance_path) / "outbox", app.config["MAIL_FROM"])
+    return FileSender(Path(app.instance_path) / "outbox", app.config["MAIL_FROM"], app.config["SECRET_KEY"])

@@ -90,10 +90,11 @@ def enqueue_new_request(db: Database, settings: Settings, request: dict[str, Any
                  f"{settings.clinic_name}: we received your request ({reference})", body)
 
 
-def enqueue_resume_link(db: Database, settings: Settings, recipient: str, path: str, expires_at: str) -> None:
-    """The patient's own 'finish later' link. Nothing about their answers: the link is all."""
-    body = render_template("email/resume_link.txt", link=settings.public_base_url + path, expires_at=expires_at,
-                           settings=settings)
+def enqueue_resume_link(db: Database, settings: Settings, recipient: str, code: str, expires_at: str) -> None:
+    """The patient's own 'finish later' link. Nothing about their answers; the code itself is filled in
+    only when the email is sent (`code` is a placeholder), so the outbox never holds it."""
+    body = render_template("email/resume_link.txt", page=f"{settings.public_base_url}/resume", code=code,
+                           expires_at=expires_at, settings=settings)
     _enqueue(db, "resume_link", None, recipient, f"{settings.clinic_name}: your link to finish your screening", body)
 
 

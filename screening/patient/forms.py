@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from functools import cache
 from typing import Any
@@ -24,6 +25,14 @@ PREFER_NOT_TO_SAY = "prefer_not"
 OLDEST_AGE = 115  # older than the oldest people alive: a typing mistake
 # Parts of the day the clinic can call in; the form adds the clinic's own hours to each, from CLINIC_HOURS.
 BEST_TIMES = {"morning": "Mornings", "afternoon": "Afternoons", "evening": "Early evenings"}
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_control_characters(text: str | None) -> str | None:
+    """Typed text as people meant it: no NUL or other invisible control characters (line breaks stay)."""
+    return CONTROL_CHARACTERS.sub("", text) if isinstance(text, str) else text
 
 
 def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
@@ -72,7 +81,7 @@ class MultiChoiceField(SelectMultipleField):
 
 def field_for(item: Item) -> Field:
     if item.type == TEXT:
-        return StringField(item.text, validators=[
+        return StringField(item.text, filters=[without_control_characters], validators=[
             Length(max=TEXT_MAX, message=f"Use {TEXT_MAX} characters or fewer. A short name is enough")])
     if item.type == MULTI:
         return MultiChoiceField(
@@ -166,7 +175,7 @@ class SaveForLaterForm(FlaskForm):
 
 class RequestForm(FlaskForm):
     full_name = StringField(
-        "Full name",
+        "Full name", filters=[without_control_characters],
         validators=[DataRequired("Enter your full name"),
                     Length(max=200, message="Name must be 200 characters or fewer")],
     )
@@ -188,14 +197,14 @@ class RequestForm(FlaskForm):
         "Which language do you prefer for our call?", required_message="Choose the language you prefer",
         choices=choices(("English", "English"), ("Spanish", "Spanish (español)"), ("other", "Another language")),
     )
-    language_other = StringField("Which language?", validators=[
+    language_other = StringField("Which language?", filters=[without_control_characters], validators=[
         Length(max=60, message="Write the language in 60 characters or fewer")])
     interpreter = ChoiceField(
         "Would you like an interpreter?", required_message="Tell us if you would like an interpreter",
         choices=choices(("no", "No"), ("yes", "Yes, please")),
     )
     accessibility_needs = TextAreaField(
-        "Do you need anything to make the call or the visit easier? (optional)",
+        "Do you need anything to make the call or the visit easier? (optional)", filters=[without_control_characters],
         validators=[Length(max=ACCESSIBILITY_MAX,
                            message=f"Write this in {ACCESSIBILITY_MAX:,} characters or fewer")],
     )
@@ -212,7 +221,7 @@ class RequestForm(FlaskForm):
                         (PREFER_NOT_TO_SAY, "I prefer not to say")),
     )
     message = TextAreaField(
-        "Anything else you want us to know? (optional)",
+        "Anything else you want us to know? (optional)", filters=[without_control_characters],
         validators=[Length(max=MESSAGE_MAX, message=f"Your message is over {MESSAGE_MAX:,} characters. "
                                                     "Shorten it, or tell us the rest when we call")],
     )

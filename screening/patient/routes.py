@@ -247,8 +247,7 @@ def step(step_id: str):
         return _render_step(current, form, merged, check.errors, True, check.revealed)
     if check.errors or check.revealed:
         # Post/redirect/get: the browser's Back never lands on a posted page ("Confirm Form Resubmission").
-        fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
-        drafts.keep_form(get_db(), token, page, fields)
+        drafts.keep_form(get_db(), token, page, _posted_fields(form))
         return redirect(url_for("patient.step", step_id=current.id), 303)
 
     if "red_flags" in check.shown_ids and _urgency(merged):
@@ -279,6 +278,16 @@ def autosave(step_id: str):
     # Answers not (yet) valid leave what was saved before as it was.
     drafts.save(get_db(), token, definition.shown_answers({**answers, **valid}), current_app.config["DRAFT_DAYS"])
     return "", 204
+
+
+KEPT_VALUE_MAX = 2000  # longer than any field accepts, so the message about it can still be shown
+
+
+def _posted_fields(form) -> list[tuple[str, str]]:
+    """What a form with errors keeps for its next page: its own fields only, each of a bounded length."""
+    names = {field.name for field in form if field.name != "csrf_token"}
+    names |= {f"{field.name}-{part}" for field in form for part in getattr(field, "PARTS", ())}
+    return [(k, v[:KEPT_VALUE_MAX]) for k, v in request.form.items(multi=True) if k in names]
 
 
 @dataclass(frozen=True)
@@ -435,8 +444,7 @@ def consultation_request():
             return _with_draft_cookie(redirect(url_for("patient.done"), 303), token, until_browser_closes=True)
         if not ("csrf_token" in form and form.csrf_token.errors):
             # Post/redirect/get: Back after fixing the errors and sending never offers to send again.
-            fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
-            drafts.keep_form(get_db(), token, "request", fields)
+            drafts.keep_form(get_db(), token, "request", _posted_fields(form))
             return redirect(url_for("patient.consultation_request"), 303)
     return _render_request(form, assessment)
 
@@ -512,9 +520,9 @@ def save_for_later():
     if form.validate_on_submit():
         db = get_db()
         with db.atomic():
-            link_token, expires_at = resume_links.create(db, token)
+            code, expires_at = resume_links.create(db, token, current_app.config["SECRET_KEY"])
             outbox.enqueue_resume_link(db, outbox.Settings.from_config(current_app.config), form.email.data,
-                                       url_for("patient.open_resume_link", token=link_token), expires_at)
+                                       code, expires_at)
         # For the page after the redirect; the address only masked, as the session cookie is readable.
         session["saved_for_later"] = {"sent_to": masked_email(form.email.data), "expires_at": expires_at}
         return redirect(url_for("patient.save_for_later"), 303)
@@ -522,18 +530,18 @@ def save_for_later():
     return render_template("patient/save_for_later.html", form=form, **(sent or {}))
 
 
-@bp.get("/resume/<token>")
-def open_resume_link(token: str):
-    """The emailed link: a button, so that a mail scanner following links does not use it up."""
-    return render_template("patient/resume_link.html", token=token, usable=resume_links.usable(get_db(), token))
+@bp.route("/resume", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SAVE_LINK_RATE_LIMIT"], methods=["POST"])
+def resume_with_code():
+    """The emailed code: typed, or copied from the link's #fragment by a script (never sent in a URL).
 
-
-@bp.post("/resume")
-@limiter.limit(lambda: current_app.config["SAVE_LINK_RATE_LIMIT"])
-def use_resume_link():
-    new_token = resume_links.redeem(get_db(), request.form.get("token", ""))
+    A button uses it, so a mail scanner following the link spends nothing.
+    """
+    if request.method == "GET":
+        return render_template("patient/resume_link.html", failed=False)
+    new_token = resume_links.redeem(get_db(), request.form.get("code", ""))
     if new_token is None:
-        return render_template("patient/resume_link.html", usable=False), 410
+        return render_template("patient/resume_link.html", failed=True), 410
     session.clear()  # whatever this browser held before belongs to someone else's visit
     answers = drafts.load(get_db(), new_token)
     return _with_draft_cookie(redirect(_returning_target(answers), 303), new_token)

@@ -99,6 +99,13 @@
     document.querySelectorAll("details[data-print-open]").forEach(function (details) { details.open = true; });
   });
 
+  // The emailed "finish later" link carries its code after "#", which never reaches the server: fill it in.
+  var codeField = document.querySelector("[data-code-from-link]");
+  if (codeField && window.location.hash.length > 1 && !codeField.value) {
+    codeField.value = decodeURIComponent(window.location.hash.slice(1));
+    history.replaceState(null, "", window.location.pathname);  // and out of the address bar and history
+  }
+
   // Print button on the summary.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
