@@ -286,7 +286,7 @@ def test_a_claim_from_another_host_is_settled_only_after_it_is_stale(mail_app, m
 def test_eml_message_interrupted_mid_send_is_written_exactly_once(app, make_request, written):
     app.config.update(SMTP_HOST="", FRONT_DESK_EMAILS=["desk@clinic.test"])
     db = enqueue_one(app, make_request)
-    sender = FileSender(Path(app.instance_path) / "outbox", "Clinic <no-reply@clinic.test>")
+    sender = FileSender(Path(app.instance_path) / "outbox", "Clinic <no-reply@clinic.test>", app.config["SECRET_KEY"])
     [message] = outbox.claim(db, dead_worker_on_this_host(), limit=1)
     if written:  # killed after the file was written, before the row was marked sent
         sender(message)

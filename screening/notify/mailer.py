@@ -15,7 +15,7 @@ from .. import private
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
-def build(message: dict[str, Any], sender: str, secret: str = "") -> EmailMessage:
+def build(message: dict[str, Any], sender: str, secret: str) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message["recipient"]
@@ -80,7 +80,7 @@ class FileSender:
     (the To: line is the patient's address).
     """
 
-    def __init__(self, folder: Path, sender: str, secret: str = "") -> None:
+    def __init__(self, folder: Path, sender: str, secret: str) -> None:
         self.folder, self.sender, self.secret = folder, sender, secret
 
     def _target(self, message: dict[str, Any]) -> Path:
