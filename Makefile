@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint init-db chromium bench clean data-dictionary
+.PHONY: run test test-fast lint init-db chromium bench clean data-dictionary
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Everything but the browser, load and crash tests: about a minute, for while you work.
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 # Regenerate docs/data-dictionary-<version>.md and .csv from the definitions and the rules.
 data-dictionary: $(VENV)/.installed

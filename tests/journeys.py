@@ -347,7 +347,8 @@ class Patient:
         assert target != "/sent", (
             f"journey {self.journey.number}: its request was stored but the answer was lost; /continue now "
             "sends the patient to /sent, which never shows the reference")
-        assert target.startswith("/step/") or target in ("/summary", "/request", "/done"), (
+        # A patient with urgent red flags is shown the urgent advice again first.
+        assert target.startswith("/step/") or target in ("/summary", "/request", "/done", "/get-care-now"), (
             f"journey {self.journey.number}: /continue took an interrupted patient to {target}")
         with self.browser.log.lock:
             self.browser.log.resumed.append(target)

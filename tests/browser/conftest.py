@@ -94,3 +94,11 @@ def assert_accessible(axe):
 def artifacts(tmp_path_factory):
     """Screenshots kept for people to look at, under the pytest temp dir."""
     return tmp_path_factory.mktemp("artifacts")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives Chromium: `make test-fast` leaves them out by this marker."""
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(pytest.mark.browser)
