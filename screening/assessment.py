@@ -10,6 +10,5 @@ from .rules.common import OUTCOME_LABELS, OUTCOMES, SOURCES, URGENT, Assessment 
 
 assess = CURRENT.assess
 urgency = CURRENT.urgency
-safety_net = CURRENT.safety_net
 FLAGS = CURRENT.FLAGS
 CRITERIA = CURRENT.CRITERIA
