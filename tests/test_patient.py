@@ -570,10 +570,18 @@ def test_simultaneous_submits_create_one_request(app, patient, client, db):
 
 
 def test_no_personal_data_in_any_url(patient, client):
+    """Every address the browser is sent to or offered, through a whole visit with a mistake on the way."""
     patient.complete(LIKELY)
-    response = patient.send_request(full_name="Zelda Quartz", email="zelda@example.com")
-    assert response.headers["Location"] == "/done"
-    assert "Zelda" not in response.headers["Location"]
+    urls = []
+    for details in ({"phone": "12"}, {}):  # first with an error, then sent
+        response = client.post("/request", data=patient.request_form(
+            full_name="Zelda Quartz", email="zelda@example.com", **details))
+        urls.append(response.headers["Location"])
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        urls += re.findall(r'(?:href|action)="([^"]*)"', page)
+    assert urls[0] == "/request" and "/done" in urls
+    for private in ("Zelda", "zelda", "Quartz", "5550143", "555-0143", "1968"):
+        assert not [url for url in urls if private in url], private
 
 
 def test_request_rate_limit_counts_requests_sent_not_corrections(app):
