@@ -229,3 +229,58 @@ def test_flask_command_finds_the_app_both_ways(tmp_path, target):
                             capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
     assert result.returncode == 0, result.stderr
     assert "Applied" in result.stdout and (tmp_path / "cli.db").exists()
+
+
+# Two views check their own CSRF token so that an expired form shows the answers again instead of an
+# error page: the step form and the request form. Every other POST is refused by CSRFProtect.
+CHECKS_ITS_OWN_TOKEN = {"patient.step", "patient.consultation_request"}
+
+
+def test_every_post_refuses_a_missing_csrf_token(app, staff, make_request, db):
+    import re
+
+    from .answers import LIKELY
+    from .conftest import AuthActions, Patient
+
+    reference = make_request()["reference"]
+    samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "peg"}
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+    assert len(posts) > 15
+    for rule in posts:
+        client = app.test_client()
+        roles = getattr(app.view_functions[rule.endpoint], "allowed_roles", None)
+        if roles:
+            AuthActions(client).login(sorted(roles)[0])
+        else:
+            Patient(client).complete(LIKELY)  # a draft, so the view has something it could change
+        url = rule.rule
+        for argument in rule.arguments:
+            url = re.sub(rf"<(?:\w+:)?{argument}>", str(samples[argument]), url)
+        before = {table: db[table].count for table in ("requests", "request_events", "reviews", "users")}
+        response = client.post(url, data={"peg_pain": "9", "full_name": "No Token"})
+        html = response.get_data(as_text=True)
+        if rule.endpoint in CHECKS_ITS_OWN_TOKEN:
+            assert response.status_code == 200 and "timed out" in html, rule.endpoint
+        else:
+            assert response.status_code == 400 and "This page timed out" in html, rule.endpoint
+        assert {table: db[table].count for table in before} == before, rule.endpoint  # nothing changed
+
+
+def test_the_codes_in_python_match_the_checks_in_the_schema(db):
+    """A status, role, outcome or outbox kind the code uses but the database refuses would fail only in use."""
+    import re
+
+    from screening import assessment
+    from screening.auth.users import ROLES
+    from screening.notify.outbox import KINDS
+    from screening.staff.queue import STATUSES
+
+    def allowed(table, column):
+        sql = next(db.query("SELECT sql FROM sqlite_master WHERE name = ?", [table]))["sql"]
+        match = re.search(rf"\b{column}\b[^\n]*?\bIN\s*\(([^)]*)\)", sql)
+        return set(re.findall(r"'([^']+)'", match.group(1)))
+
+    assert allowed("users", "role") == set(ROLES)
+    assert allowed("requests", "status") == set(STATUSES)
+    assert allowed("screenings", "outcome") == set(assessment.OUTCOMES)
+    assert allowed("outbox", "kind") == set(KINDS)

@@ -30,6 +30,7 @@ from ..formatting import staff_time
 from ..references import format_reference
 from .mailer import Sender, describe
 
+KINDS = ("new_request", "patient_confirmation", "overdue_reminder", "resume_link")
 STALE_CLAIM = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -63,6 +64,8 @@ class Settings:
 
 
 def _enqueue(db: Database, kind: str, request_id: int | None, recipient: str, subject: str, body: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
     now = clock.iso(clock.now())
     db.execute(
         "INSERT OR IGNORE INTO outbox (kind, request_id, recipient, subject, body, next_attempt_at, created_at)"
