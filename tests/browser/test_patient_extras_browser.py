@@ -81,6 +81,8 @@ def test_the_emailed_code_opens_the_draft_in_a_new_browser_and_only_once(context
 def test_autosaved_answers_survive_a_reload(page, live_server):
     page.goto(live_server.url + "/")
     page.get_by_role("button", name="Start the screening").click()
+    page.wait_for_url("**/step/age")
+    page.wait_for_load_state("load")  # the page's script is running: changes are being watched
     with page.expect_response(lambda r: r.url.endswith("/step/age/autosave") and r.status == 204):
         page.get_by_label("50 to 64").check()
     page.locator("[data-saved-note]", has_text="saved as you choose them").wait_for()
