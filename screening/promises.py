@@ -44,8 +44,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(in_words, "promise")
     app.add_template_filter(end_sentence, "end_sentence")
 
+    week_in_words = app.extensions["clinic_hours"].week_in_words()  # fixed for the life of the app
+
     @app.context_processor
     def clinic_hours_words() -> dict:
-        hours = app.extensions["clinic_hours"]
-        return {"clinic_hours_text": hours.week_in_words(),
-                "clinic_closed_now": hours.closed_now_message(clock.now())}
+        return {"clinic_hours_text": week_in_words,
+                "clinic_closed_now": app.extensions["clinic_hours"].closed_now_message(clock.now())}

@@ -273,10 +273,9 @@ def autosave(step_id: str):
         abort(409)
     form = step_form_class(current.items)(meta={"csrf": False})  # CSRFProtect checked the token already
     form.validate()
-    valid = {i.link_id: answer_from_field(i, form[i.link_id].data)
-             for i in current.items if not form[i.link_id].errors and form[i.link_id].data not in (None, "", [])}
     # Answers not (yet) valid leave what was saved before as it was.
-    drafts.save(get_db(), token, definition.shown_answers({**answers, **valid}), current_app.config["DRAFT_DAYS"])
+    drafts.save(get_db(), token, definition.shown_answers({**answers, **_valid_answers(current, form)}),
+                current_app.config["DRAFT_DAYS"])
     return "", 204
 
 
@@ -298,12 +297,16 @@ class StepCheck:
     revealed: list[str]  # questions added by this step's answers, not yet seen by the patient
 
 
+def _valid_answers(current, form) -> dict:
+    """This step's answers that passed validation, as stored (an empty optional text is no answer)."""
+    valid = {i.link_id: answer_from_field(i, form[i.link_id].data) for i in current.items if not form[i.link_id].errors}
+    return {k: v for k, v in valid.items() if v is not None}
+
+
 def _check_step(definition, current, form, answers) -> StepCheck:
     """What the posted form means: the answers to keep, the errors to show, the questions it adds."""
-    valid = {i.link_id: answer_from_field(i, form[i.link_id].data)
-             for i in current.items if not form[i.link_id].errors}
     others = {k: v for k, v in answers.items() if definition.step_of_item.get(k) is not current}
-    merged = definition.shown_answers({**others, **{k: v for k, v in valid.items() if v is not None}})
+    merged = definition.shown_answers({**others, **_valid_answers(current, form)})
     shown_ids = {i.link_id for i in definition.shown_items(current, merged)}
     asked = set((form.asked.data or "").split())
     revealed = []
