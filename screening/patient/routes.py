@@ -34,7 +34,7 @@ from ..formatting import masked_email
 from ..notify import outbox
 from ..references import format_reference, new_reference
 from ..rules.common import sorted_flags
-from . import bp, drafts, resume_links, submissions
+from . import bp, drafts, resume_links, submissions, wizard
 from .forms import RequestForm, SaveForLaterForm, answer_from_field, field_data, step_form_class
 
 EXPIRED_MESSAGE = ("For your privacy, saved answers are deleted after {days} days, when you choose to start "
@@ -98,21 +98,20 @@ def _sent_reference() -> str | None:
     return None
 
 
-def _is_minor(answers) -> bool:
-    return answers.get("age_band") == "under_18"
+def _url(destination: wizard.Destination) -> str:
+    if destination.page == "step":
+        return url_for("patient.step", step_id=destination.step_id)
+    return url_for(f"patient.{destination.page}")
+
+
+def _resume_target(answers) -> str:
+    """Where a returning patient continues: the first step with an unanswered question."""
+    return _url(wizard.resume_point(q.current(), answers))
 
 
 def _urgency(answers) -> str | None:
     """The red-flag tier of the answers so far ("emergency", "same_day" or None)."""
     return urgency(answers.get("red_flags"))
-
-
-def _resume_target(answers) -> str:
-    """Where a returning patient continues: the first step with an unanswered question."""
-    step = q.current().first_incomplete_step(answers)
-    if step:
-        return url_for("patient.step", step_id=step.id)
-    return url_for("patient.adults_only") if _is_minor(answers) else url_for("patient.summary")
 
 
 @bp.get("/")
@@ -165,15 +164,7 @@ def resume():
     token, answers = _draft()
     if answers is None:
         return _no_draft_redirect(token)
-    return redirect(_returning_target(answers))
-
-
-def _returning_target(answers) -> str:
-    """A patient coming back (later, or on another device): urgent advice first, if their answers call for it.
-
-    Answers saved as they were chosen may hold a red flag whose advice the patient has not seen yet.
-    """
-    return url_for("patient.urgent") if _urgency(answers) else _resume_target(answers)
+    return redirect(_url(wizard.returning_point(q.current(), answers)))
 
 
 @bp.post("/start-over")
@@ -197,10 +188,7 @@ def step(step_id: str):
             flash("Your request had already been sent, so this change was not used. "
                   "If something you told us has changed, please call us.")
         return _no_draft_redirect(token)
-    first_gap = definition.first_incomplete_step(answers)
-    if not definition.step_applies(current, answers) or (
-        first_gap and definition.step_ids.index(current.id) > definition.step_ids.index(first_gap.id)
-    ):
+    if not wizard.may_open(definition, current, answers):
         return redirect(_resume_target(answers))
 
     form_class = step_form_class(current.items)
@@ -238,24 +226,15 @@ def step(step_id: str):
 
     changing = form.return_to.data == "summary"
     if going_back:
-        if changing and complete:  # Back from a Change link returns to the summary it came from
-            return redirect(url_for("patient.summary"), 303)
-        earlier = definition.neighbour(current, merged, -1)
-        return redirect(url_for("patient.step", step_id=earlier.id) if earlier
-                        else url_for("patient.landing"), 303)
+        return redirect(_url(wizard.after_back(definition, current, merged, changing=changing)), 303)
     if csrf_failed:  # not trusted to change anything: shown again as sent
         return _render_step(current, form, merged, check.errors, True, check.revealed)
     if check.errors or check.revealed:
         # Post/redirect/get: the browser's Back never lands on a posted page ("Confirm Form Resubmission").
         drafts.keep_form(get_db(), token, page, _posted_fields(form))
         return redirect(url_for("patient.step", step_id=current.id), 303)
-
-    if "red_flags" in check.shown_ids and _urgency(merged):
-        return redirect(url_for("patient.urgent"), 303)
-    following = definition.neighbour(current, merged, 1)
-    if following is None or (changing and complete):
-        return redirect(_resume_target(merged), 303)
-    return redirect(url_for("patient.step", step_id=following.id), 303)
+    return redirect(_url(wizard.after_continue(definition, current, merged, changing=changing,
+                                               red_flags_asked="red_flags" in check.shown_ids)), 303)
 
 
 @bp.post("/step/<step_id>/autosave")
@@ -330,7 +309,7 @@ def _render_step(current, form, answers, errors, csrf_failed, revealed, not_save
     return render_template(
         "patient/step.html", step=current, form=form, shown_ids=set(shown_ids), errors=errors,
         csrf_failed=csrf_failed, revealed=revealed, number=number, total=total, text_max=q.TEXT_MAX,
-        not_saved=not_saved, minor=_is_minor(answers),
+        not_saved=not_saved, minor=wizard.is_minor(answers),
     )
 
 
@@ -353,7 +332,7 @@ def urgent():
     if not tier:
         return redirect(_resume_target(answers))
     return render_template("patient/urgent.html", tier=tier, next_url=_resume_target(answers),
-                           minor=_is_minor(answers), urgent_due=_due_if_sent_now(URGENT))
+                           minor=wizard.is_minor(answers), urgent_due=_due_if_sent_now(URGENT))
 
 
 @bp.get("/adults-only")
@@ -361,7 +340,7 @@ def adults_only():
     token, answers = _draft()
     if answers is None:
         return _no_draft_redirect(token)
-    if not _is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
+    if not wizard.is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
         return redirect(_resume_target(answers))
     return render_template("patient/adults_only.html", first_step=q.current().step_ids[0],
                            tier=_urgency(answers))
@@ -372,7 +351,7 @@ def _finished_draft():
     token, answers = _draft()
     if answers is None:
         return None, _no_draft_redirect(token)
-    if _is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
+    if wizard.is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
         return None, redirect(_resume_target(answers))
     return (token, assess(answers)), None
 
@@ -547,7 +526,7 @@ def resume_with_code():
         return render_template("patient/resume_link.html", failed=True), 410
     session.clear()  # whatever this browser held before belongs to someone else's visit
     answers = drafts.load(get_db(), new_token)
-    return _with_draft_cookie(redirect(_returning_target(answers), 303), new_token)
+    return _with_draft_cookie(redirect(_url(wizard.returning_point(q.current(), answers)), 303), new_token)
 
 
 @bp.get("/sent")
