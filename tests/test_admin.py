@@ -72,8 +72,8 @@ def test_admin_cannot_deactivate_themselves(auth, app, client, staff):
     P("action=login_failed", {"login_failed"}, id="by-action"),
     P("user=1", {"login_ok", "view_queue", "login_failed"}, id="by-user"),  # frida's own failed try
     P("user=2", set(), id="other-user"),
+    P("record=frida", {"login_ok", "login_failed"}, id="by-username"),
     P("from=2000-01-01&to=2000-01-02", set(), id="by-date-none"),
-    P("from=not-a-date", {"login_ok", "view_queue", "login_failed"}, id="bad-date-ignored"),
 ])
 def test_audit_page_filters(auth, app, client, staff, query, expected):
     AuthActions(other := app.test_client()).login()
@@ -81,18 +81,95 @@ def test_audit_page_filters(auth, app, client, staff, query, expected):
     AuthActions(app.test_client()).login(password="wrong-wrong-wrong")
     auth.login("admin")
     html = client.get(f"/admin/audit?{query}").get_data(as_text=True)
-    shown = {a.replace(" ", "_") for a in ("login ok", "view queue", "login failed") if f"<td>{a}</td>" in html}
+    shown = {a for a in ("login_ok", "view_queue", "login_failed")
+             if f"<td>{a.replace('_', ' ').capitalize()}</td>" in html}
     assert shown == expected
 
 
-def test_audit_page_filters_by_record(auth, app, client, make_request):
+@pytest.mark.parametrize("query, field, message", [
+    P("from=not-a-date", "from", "Enter a date as year-month-day", id="garbage"),
+    P("to=2026-02-30", "to", "Enter a date as year-month-day", id="no-such-day"),
+    P("from=2026-11-27&to=2026-11-01", "to", "on or after the start date", id="backwards"),
+])
+def test_a_bad_date_is_a_400_with_a_message_never_everything(auth, client, query, field, message):
+    auth.login("admin")
+    response = client.get(f"/admin/audit?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(rf'id="{field}-error".*{message}', html) and f'href="#{field}"' in html
+    assert "<td>Login ok</td>" not in html  # no entries shown: not a silent "no filter"
+    assert client.get(f"/admin/audit.csv?{query}").status_code == 400
+
+
+def test_audit_page_filters_by_record_and_shows_the_reference_with_its_dash(auth, app, client, make_request):
     row = make_request()
     AuthActions(frontdesk := app.test_client()).login()
     frontdesk.get(f"/staff/requests/{row['reference']}")
     auth.login("admin")
-    html = client.get(f"/admin/audit?record={row['reference'][:4]}-{row['reference'][4:]}").get_data(as_text=True)
-    assert f"request {row['reference']}" in html and "<td>view request</td>" in html
-    assert "<td>login ok</td>" not in html
+    formatted = f"{row['reference'][:4]}-{row['reference'][4:]}"
+    for typed in (formatted, row["reference"].lower(), f"{row['reference'][:4]} {row['reference'][4:]}"):
+        html = client.get("/admin/audit", query_string={"record": typed}).get_data(as_text=True)
+        assert f"<td>Request {formatted}</td>" in html and "<td>View request</td>" in html
+        assert "<td>Login ok</td>" not in html
+
+
+def test_audit_times_are_clinic_time_and_dates_are_clinic_days(auth, app, client, staff, monkeypatch):
+    from datetime import UTC, datetime
+
+    from screening import clock
+
+    late_evening = datetime(2026, 11, 27, 3, 30, 5, tzinfo=UTC)  # 10:30 p.m. on the 26th in New York
+    monkeypatch.setattr(clock, "now", lambda: late_evening)
+    auth.login("admin")
+    html = client.get("/admin/audit?action=login_ok").get_data(as_text=True)
+    assert "Nov 26, 2026, 10:30:05 p.m. EST" in html and "America/New_York" in html
+    assert "2026-11-27T03:30:05+00:00</time>" not in html  # the raw UTC text is only in the datetime attribute
+    assert "<td>Login ok</td>" in client.get("/admin/audit?action=login_ok&from=2026-11-26&to=2026-11-26").get_data(
+        as_text=True)
+    assert "<td>Login ok</td>" not in client.get("/admin/audit?action=login_ok&from=2026-11-27").get_data(
+        as_text=True)
+
+
+def test_audit_details_are_labelled_words_not_json(auth, app, client, staff):
+    auth.login("admin")
+    html = client.get("/admin/audit?action=login_ok").get_data(as_text=True)
+    assert "<li><strong>Known device:</strong> no</li>" in html
+    assert "{&#34;" not in html and '{"' not in html and "known_device" not in html
+
+
+def test_audit_page_is_paginated(auth, app, client, staff, monkeypatch):
+    from screening.admin import routes
+
+    monkeypatch.setattr(routes, "AUDIT_PAGE", 2)
+    auth.login("admin")
+    for _ in range(3):
+        client.get("/admin/audit")  # each view is an entry
+    first = client.get("/admin/audit").get_data(as_text=True)  # 4 entries: the sign-in and 3 views
+    assert first.count("<tr><td><time") == 2 and "Older entries" in first and "Newer entries" not in first
+    second = client.get("/admin/audit?page=2").get_data(as_text=True)
+    assert "Newer entries" in second and "Page 2" in second
+
+
+def test_audit_csv_export_is_filtered_readable_and_itself_audited(auth, app, client, make_request):
+    import csv
+    import io
+
+    row = make_request()
+    AuthActions(frontdesk := app.test_client()).login()
+    frontdesk.get(f"/staff/requests/{row['reference']}")
+    auth.login("admin")
+    response = client.get(f"/admin/audit.csv?record={row['reference']}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert table[0][:5] == ["When (clinic time)", "When (UTC)", "Who", "Role", "Action"]
+    assert [(r[2], r[4], r[5]) for r in table[1:]] == [
+        ("frida", "View request", f"Request {row['reference'][:4]}-{row['reference'][4:]}")]
+    [export] = audit_rows(app, "export_audit")
+    assert export["user_id"] == 3 and json.loads(export["detail"]) == {"filters": {"record": row["reference"]}}
+    # Free text typed into the record box is not copied into the trail (it could be a patient's name).
+    client.get("/admin/audit.csv?record=Pat+Example")
+    assert json.loads(audit_rows(app, "export_audit")[-1]["detail"]) == {"filters": {"record": "(other text)"}}
 
 
 # Account actions: each audited, each refusing to leave the clinic without an active administrator
