@@ -78,6 +78,16 @@ def test_a_chart_scales_its_bars_and_describes_every_value():
     assert charts.nice_maximum(0) == 1 and charts.nice_maximum(7) == 10 and charts.nice_maximum(0.4) == 0.5
 
 
+@pytest.mark.parametrize("largest, gridlines", [
+    (0, ["0", "1"]), (2, ["0", "1", "2"]), (7, ["0", "2", "4", "6", "8", "10"]),
+    (30, ["0", "10", "20", "30", "40", "50"]),
+])
+def test_a_chart_of_counts_has_whole_number_gridlines(largest, gridlines):
+    chart = charts.bar_chart("c", "Received", "", ["Nov 9"], [charts.Series("Received", [largest], "#000")],
+                             lambda v: f"{v:g}", counts=True)
+    assert [label for _y, label in chart.gridlines] == gridlines
+
+
 # The app: a week seeded through the app's own functions, the clock moved along
 
 SETTINGS = {"CONTACT_SLA_HOURS": 24, "URGENT_CONTACT_HOURS": 2}  # open around the clock (tests/conftest.py)

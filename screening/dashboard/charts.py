@@ -59,10 +59,15 @@ def nice_maximum(largest: float) -> float:
 
 
 def bar_chart(chart_id: str, title: str, summary: str, categories: Sequence[str], series: Sequence[Series],
-              value_text: Callable[[float | None], str], maximum: float | None = None, ticks: int = 4) -> Chart:
-    """Grouped vertical bars, one group per category, one bar per series; a missing value draws no bar."""
+              value_text: Callable[[float | None], str], maximum: float | None = None, ticks: int = 4,
+              counts: bool = False) -> Chart:
+    """Grouped vertical bars, one group per category, one bar per series; a missing value draws no bar.
+    With `counts`, the gridlines fall on whole numbers (no "1.5 requests")."""
     values = [v for s in series for v in s.values if v is not None]
     top = maximum if maximum is not None else nice_maximum(max(values, default=0))
+    if counts:
+        top = max(top, 1)
+        ticks = int(top) if top <= 5 else 5  # a nice maximum above 5 (10, 20, 50...) divides by 5
     plot_left, plot_right, plot_top, plot_bottom = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
     band = (plot_right - plot_left) / max(len(categories), 1)
     bar_width = band * 0.7 / max(len(series), 1)

@@ -94,7 +94,7 @@ def build_charts(weeks: list[metrics.WeekFigures]) -> list[charts.Chart]:
             "chart-received", "Requests received and booked, per week",
             "Bar chart of consultation requests received each week, and how many of them became bookings.",
             labels, [charts.Series("Received", [w.received for w in weeks], BLUE),
-                     charts.Series("Booked", [w.booked for w in weeks], GREEN)], _count),
+                     charts.Series("Booked", [w.booked for w in weeks], GREEN)], _count, counts=True),
         charts.bar_chart(
             "chart-promise", "First contact within the promise, per week",
             "Bar chart of the share of requests whose first successful call came by the promised time, for all "
