@@ -300,6 +300,7 @@ def test_a_deactivated_administrator_does_not_count(auth, app, client, staff):
     assert edit(client, staff["admin"].id, role="physician").headers["Location"] == "/admin/users"
     assert accounts.by_id(db, staff["admin"].id).role == "physician"
     assert not still_signed_in(client, "/admin/users")
+    assert "Your own account changed: please sign in again." in client.get("/staff/login").get_data(as_text=True)
 
 
 def test_the_last_administrator_cannot_be_deactivated_from_the_command_line(runner, app, staff):

@@ -100,8 +100,11 @@ def _change(user, action: str, done: str, **changes) -> str | None:
     except accounts.LastAdministrator as refused:
         return str(refused)
     if changed:
-        ended = " Their sessions have ended." if changed.keys() & set(accounts.SESSION_ENDING_CHANGES) else ""
-        flash(done + ended)
+        ends = bool(changed.keys() & set(accounts.SESSION_ENDING_CHANGES))
+        if ends and user.id == current_user.id:
+            flash(done + " Your own account changed: please sign in again.")
+        else:
+            flash(done + (" Their sessions have ended." if ends else ""))
     else:
         flash("Nothing was changed.")
     return None
