@@ -204,6 +204,8 @@ def test_admin_reactivates_an_account(auth, app, client, staff):
     assert "Reactivate" in client.get("/admin/users").get_data(as_text=True)
     response = post(client, "/admin/users", f"/admin/users/{frida.id}/reactivate", {})
     assert response.status_code == 303
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "“frida” can sign in again." in page and "sessions have ended" not in page
     assert AuthActions(app.test_client()).login().status_code == 303  # signs in again
     [row] = audit_rows(app, "user_reactivated")
     assert row["object_id"] == str(frida.id) and row["user_id"] == staff["admin"].id
@@ -221,6 +223,8 @@ def test_a_role_change_ends_the_users_sessions_and_is_audited(auth, app, client,
     assert row["object_id"] == str(frida.id)
     assert json.loads(row["detail"]) == {"username": "frida", "change": "role", "before": "front_desk",
                                          "after": "physician"}
+    html = client.get("/admin/audit?action=role_changed").get_data(as_text=True)
+    assert "<li><strong>Before:</strong> Front desk</li><li><strong>After:</strong> Physician</li>" in html
 
 
 def test_a_new_display_name_keeps_sessions_but_a_new_username_ends_them(auth, app, client, staff):

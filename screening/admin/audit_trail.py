@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from .. import audit, clock, params
+from ..auth.users import ROLE_NAMES
 from ..references import format_reference
 from ..references import normalize as normalize_reference
 
@@ -154,7 +155,7 @@ def _value_in_words(value: Any) -> str:
         return ", ".join(_value_in_words(v) for v in value) or "none"
     if isinstance(value, dict):
         return "; ".join(f"{k.replace('_', ' ')}: {_value_in_words(v)}" for k, v in value.items())
-    return str(value)
+    return ROLE_NAMES.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
 def time_in_words(at: str, zone: ZoneInfo) -> str:

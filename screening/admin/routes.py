@@ -100,7 +100,7 @@ def _change(user, action: str, done: str, **changes) -> str | None:
     except accounts.LastAdministrator as refused:
         return str(refused)
     if changed:
-        ends = bool(changed.keys() & set(accounts.SESSION_ENDING_CHANGES))
+        ends = accounts.ends_sessions(changed)
         if ends and user.id == current_user.id:
             flash(done + " Your own account changed: please sign in again.")
         else:

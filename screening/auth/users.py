@@ -144,8 +144,10 @@ class LastAdministrator(ValueError):
     """A change that would leave the clinic with no active administrator: nobody could manage accounts."""
 
 
-# Changing these ends every session of the user: a new role or name must not ride on an old sign-in.
-SESSION_ENDING_CHANGES = ("role", "active", "username")
+def ends_sessions(changed: dict[str, tuple[Any, Any]]) -> bool:
+    """A new role or username, or deactivation, ends every session of the user: neither may ride on an old
+    sign-in. (Reactivation has none to end: deactivating ended them.)"""
+    return "role" in changed or "username" in changed or ("active" in changed and not changed["active"][1])
 
 
 def update(db: Database, user: User, **changes: Any) -> dict[str, tuple[Any, Any]]:
@@ -169,7 +171,7 @@ def update(db: Database, user: User, **changes: Any) -> dict[str, tuple[Any, Any
         raise LastAdministrator("The clinic needs at least one active administrator. "
                                 "Make someone else an administrator first.")
     assignments = [f"{name} = :{name}" for name in changed]  # names from the fixed list above
-    if changed.keys() & set(SESSION_ENDING_CHANGES):
+    if ends_sessions(changed):
         assignments.append("session_version = session_version + 1")
     # Column names come from the fixed list checked above; every value is bound.
     values = {name: int(after) if name == "active" else after for name, (_before, after) in changed.items()}

@@ -35,7 +35,7 @@ def store_requests(live_server, staff_username):
 
 
 def test_an_administrator_manages_accounts_by_keyboard_and_every_admin_page_passes_axe(
-        context_factory, live_server, password_hashes, assert_accessible):
+        context_factory, live_server, password_hashes, assert_accessible, artifacts):
     add_account(live_server, password_hashes, "admin", "admin_browser")
     add_account(live_server, password_hashes, "front_desk", "desk_for_admin")
     page = context_factory().new_page()
@@ -60,6 +60,7 @@ def test_an_administrator_manages_accounts_by_keyboard_and_every_admin_page_pass
     row.get_by_role("button", name="Deactivate desk_for_admin").click()
     page.locator("tr", has_text="desk_for_admin").get_by_role("button", name="Reactivate desk_for_admin").click()
     assert "can sign in again" in page.inner_text("main")
+    page.screenshot(path=str(artifacts / "accounts.png"), full_page=True)
 
     # A password with the person's own name: refused next to the field, the summary links to it.
     page.goto(live_server.url + "/admin/users/new")
@@ -75,7 +76,8 @@ def test_an_administrator_manages_accounts_by_keyboard_and_every_admin_page_pass
 
     # The audit trail, filtered, with a bad date, and the dashboard.
     page.goto(live_server.url + "/admin/audit?action=role_changed")
-    assert "Role changed" in page.inner_text("table") and "Before: front_desk" in page.inner_text("table")
+    assert "Role changed" in page.inner_text("table") and "Before: Front desk" in page.inner_text("table")
+    page.screenshot(path=str(artifacts / "audit.png"), full_page=True)
     assert_accessible(page)
     page.goto(live_server.url + "/admin/audit?from=2026-13-01")
     assert "Enter a date as year-month-day" in page.inner_text("#from-error")
