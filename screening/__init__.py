@@ -61,6 +61,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     promises.init_app(app)
     for blueprint in (errors.bp, patient_bp, auth.bp, staff_bp, admin_bp):
         app.register_blueprint(blueprint)
+    from .dashboard import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)
 
     @app.get("/healthz")
     def healthz():

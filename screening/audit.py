@@ -15,6 +15,7 @@ ACTIONS = (
     "view_queue", "view_request", "export_queue", "status_change", "note_added", "contact_attempt",
     "user_created", "user_deactivated", "password_reset", "view_audit", "sign_in_cleared",
     "view_intake", "review", "export_fhir", "export_screenings", "view_outbox", "outbox_retry", "purge",
+    "user_reactivated", "role_changed", "user_renamed", "export_audit",
 )
 
 

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 bp = Blueprint("errors", __name__)
 
-STAFF_BLUEPRINTS = {"auth", "staff", "admin"}
+STAFF_BLUEPRINTS = {"auth", "staff", "admin", "dashboard"}
 STORAGE_RETRY_SECONDS = 30
 
 MESSAGES = {

@@ -13,18 +13,38 @@ class PasswordFields:
             raise ValidationError(problem)
 
 
-class CreateUserForm(PasswordFields, FlaskForm):
-    username = StringField("Username", validators=[
+def username_field() -> StringField:
+    return StringField("Username", validators=[
         DataRequired("Enter a username"), Length(min=2, max=64, message="Use 2 to 64 characters"),
         Regexp(r"^[A-Za-z0-9._-]+$", message="Use letters, digits, dots, dashes or underscores"),
     ])
-    display_name = StringField("Full name", validators=[DataRequired("Enter the person's name"), Length(max=100)])
-    role = ChoiceField("Role", required_message="Choose a role", choices=choices(*ROLE_NAMES.items()))
+
+
+def display_name_field() -> StringField:
+    return StringField("Full name", validators=[DataRequired("Enter the person's name"),
+                                                Length(max=100, message="Use at most 100 characters")])
+
+
+def role_field() -> ChoiceField:
+    return ChoiceField("Role", required_message="Choose a role", choices=choices(*ROLE_NAMES.items()))
+
+
+class CreateUserForm(PasswordFields, FlaskForm):
+    username = username_field()
+    display_name = display_name_field()
+    role = role_field()
     password = PasswordField("Password", validators=[DataRequired("Enter a password")])
     confirm = PasswordField("Password again", validators=[EqualTo("password", "The two passwords do not match")])
 
     def password_context(self):
         return self.username.data or "", self.display_name.data or ""
+
+
+class EditUserForm(FlaskForm):
+    """Rename and change role in one form: each change is audited on its own."""
+    username = username_field()
+    display_name = display_name_field()
+    role = role_field()
 
 
 class ResetPasswordForm(PasswordFields, FlaskForm):
@@ -37,5 +57,3 @@ class ResetPasswordForm(PasswordFields, FlaskForm):
 
     def password_context(self):
         return (self.user.username, self.user.display_name) if self.user else ()
-
-

@@ -1,20 +1,25 @@
 import math
 import re
 import secrets
+import time
+from datetime import timedelta
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import audit, clock
 from ..db import get_db
 from ..extensions import limiter
+from ..formatting import staff_time
 from . import bp, home_for, roles_required, throttle, users
 from .forms import LoginForm
 
 FAILED = "That username and password do not match. Check them and try again."
 THROTTLED = ("Too many failed sign-ins for this username or from this network. Wait {wait}, then try again. "
              "If you did not make these attempts, tell the clinic's administrator.")
+FLOODED = ("Too many failed sign-ins from this network. Try again at {at} (in {wait}). "
+           "If nobody here made these attempts, tell the clinic's administrator.")
 DEVICE_COOKIE = "staff_device"
 DEVICE_DAYS = 365
 # A path inside the staff or admin areas, in plain URL characters: no scheme, host, "//" or control characters.
@@ -49,8 +54,25 @@ def _from_known_device() -> bool:
     return _known_device((request.form.get("username") or "").strip()[:64]) is not None
 
 
+def _failed(response) -> bool:
+    """Only failed sign-ins count toward the limit per address: an office whose staff all share one network
+    address, each signing in correctly several times a day, never reaches it."""
+    return response.status_code != 303
+
+
+def _flooded(limit) -> object:
+    """The sign-in page itself, saying when to try again: never the patients' error page."""
+    seconds = max(1, math.ceil(limit.reset_at - time.time()))
+    wait = timedelta(seconds=seconds)
+    audit.record("login_throttled", limit="address", wait_seconds=seconds)
+    message = FLOODED.format(at=staff_time(clock.now() + wait), wait=throttle.wait_in_words(wait))
+    page = render_template("auth/login.html", form=LoginForm(), message=message)
+    return make_response(page, 429, {"Retry-After": str(seconds)})
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], exempt_when=_from_known_device)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], exempt_when=_from_known_device,
+               deduct_when=_failed, on_breach=_flooded)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))

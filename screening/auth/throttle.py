@@ -82,6 +82,18 @@ def clear_account(db: Database, username: str) -> int:
     return db.execute("DELETE FROM sign_in_throttle WHERE key = ?", [f"account:{username.casefold()}"]).rowcount
 
 
+def clear_address(db: Database, address: str) -> int:
+    """An administrator's unlock of a network address (an office behind one shared address)."""
+    return db.execute("DELETE FROM sign_in_throttle WHERE key = ?", [f"address:{address}"]).rowcount
+
+
+def failures_by_account(db: Database) -> dict[str, int]:
+    """Recent failures per username typed (case-folded), for the accounts page's Unlock buttons."""
+    rows = db.query("SELECT key, failures FROM sign_in_throttle WHERE key LIKE 'account:%' AND last_failure_at >= ?",
+                    [clock.iso(clock.now() - FORGET_AFTER)])
+    return {row["key"].partition(":")[2]: row["failures"] for row in rows}
+
+
 def wait_in_words(wait: timedelta) -> str:
     seconds = math.ceil(wait.total_seconds())
     if seconds < 60:

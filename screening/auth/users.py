@@ -1,10 +1,12 @@
 """Staff accounts: password hashing and rules, sign-in checks, and the account commands."""
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from typing import Any
 
 import click
 from argon2 import PasswordHasher
@@ -14,7 +16,7 @@ from flask_login import UserMixin
 from sqlite_utils import Database
 
 from .. import clock
-from ..db import get_db
+from ..db import get_db, immediate_transaction
 from . import throttle
 
 ROLES = ("front_desk", "physician", "admin")
@@ -89,14 +91,26 @@ def load_from_session(session_id: str) -> User | None:
     return user
 
 
+def name_parts(*context: str) -> list[str]:
+    """The words of a username and a person's name that a password must not contain ("nina.park", "Nina Park"
+    give "nina", "park"): words of 3 or more letters or digits, lower case, as Windows' own rule counts them."""
+    parts = {part for text in context for part in re.split(r"[^0-9a-z]+", text.casefold()) if len(part) >= 3}
+    return sorted(parts)
+
+
 def password_problem(password: str, *context: str) -> str | None:
-    """Why a password is not acceptable, or None when it is."""
+    """Why a password is not acceptable, or None when it is. `context`: the account's username and name."""
     if len(password) < PASSWORD_MIN:
         return f"Use at least {PASSWORD_MIN} characters"
     if len(password) > PASSWORD_MAX:
         return f"Use at most {PASSWORD_MAX} characters"
+    folded = re.sub(r"[^0-9a-z]+", "", password.casefold())
+    if any(part in folded for part in name_parts(*context)):
+        return "Do not use the person's name or username in the password: it is the first thing a guesser tries"
     from zxcvbn import zxcvbn  # its word lists load on first use, not at start-up
 
+    # The list still matters at 12+ characters: zxcvbn alone passes some of its entries in mixed case
+    # ("iSeEdEaDpEoPlE" scores 3), which the list, compared in lower case, refuses.
     if password.lower() in _common_passwords() or zxcvbn(password, user_inputs=[c for c in context if c])["score"] < 3:
         return "This password is too common or too easy to guess. Try three or four unrelated words"
     return None
@@ -126,8 +140,55 @@ def set_password(db: Database, user: User, password: str) -> None:
     throttle.clear_account(db, user.username)
 
 
+class LastAdministrator(ValueError):
+    """A change that would leave the clinic with no active administrator: nobody could manage accounts."""
+
+
+def ends_sessions(changed: dict[str, tuple[Any, Any]]) -> bool:
+    """A new role or username, or deactivation, ends every session of the user: neither may ride on an old
+    sign-in. (Reactivation has none to end: deactivating ended them.)"""
+    return "role" in changed or "username" in changed or ("active" in changed and not changed["active"][1])
+
+
+def update(db: Database, user: User, **changes: Any) -> dict[str, tuple[Any, Any]]:
+    """Change an account's role, active, username or display_name; returns {field: (before, after)} for
+    what really changed. Call it holding the write lock (`immediate_transaction`), so that two
+    administrators demoting each other at once cannot both pass the last-administrator check."""
+    unknown = set(changes) - {"role", "active", "username", "display_name"}
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+    if changes.get("role", user.role) not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    current = by_id(db, user.id)  # read again under the lock: the page may be stale
+    changed = {name: (getattr(current, name), value) for name, value in changes.items()
+               if value is not None and value != getattr(current, name)}
+    if not changed:
+        return {}
+    new_role = changes.get("role") or current.role
+    new_active = current.active if changes.get("active") is None else changes["active"]
+    stays_admin = new_role == "admin" and bool(new_active)
+    if current.role == "admin" and current.active and not stays_admin and not _other_active_admins(db, user.id):
+        raise LastAdministrator("The clinic needs at least one active administrator. "
+                                "Make someone else an administrator first.")
+    assignments = [f"{name} = :{name}" for name in changed]  # names from the fixed list above
+    if ends_sessions(changed):
+        assignments.append("session_version = session_version + 1")
+    # Column names come from the fixed list checked above; every value is bound.
+    values = {name: int(after) if name == "active" else after for name, (_before, after) in changed.items()}
+    db.execute(f"UPDATE users SET {', '.join(assignments)} WHERE id = :id", {**values, "id": user.id})  # nosec B608
+    if "username" in changed:
+        throttle.clear_account(db, changed["username"][0])
+    return changed
+
+
+def _other_active_admins(db: Database, user_id: int) -> int:
+    return db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id <> ?",
+                      [user_id]).fetchone()[0]
+
+
 def deactivate(db: Database, user: User) -> None:
-    db.execute("UPDATE users SET active = 0, session_version = session_version + 1 WHERE id = ?", [user.id])
+    """Stop an account signing in and end its sessions (never the last active administrator)."""
+    update(db, user, active=0)
 
 
 def end_sessions(db: Database, user: User) -> None:
@@ -176,10 +237,10 @@ def all_users(db: Database) -> list[dict]:
 
 # Commands
 
-def _prompt_password(user_label: str) -> str:
+def _prompt_password(user_label: str, *context: str) -> str:
     while True:
         password = click.prompt(f"Password for {user_label}", hide_input=True, confirmation_prompt=True)
-        problem = password_problem(password, user_label)
+        problem = password_problem(password, user_label, *context)
         if not problem:
             return password
         click.echo(problem + ".", err=True)
@@ -202,7 +263,7 @@ def create_user_command(username, role, display_name):
     db = get_db()
     if by_username(db, username):
         raise click.ClickException(f"A user called {username!r} already exists.")
-    user = create(db, username, display_name or username, role, _prompt_password(username))
+    user = create(db, username, display_name or username, role, _prompt_password(username, display_name or username))
     _audit_cli("user_created", user, role=role)
     click.echo(f"Created {ROLE_NAMES[role].lower()} account {username!r}.")
 
@@ -213,7 +274,7 @@ def create_user_command(username, role, display_name):
 def set_password_command(username):
     """Set a new password; every session of that user ends."""
     user = _existing(username)
-    set_password(get_db(), user, _prompt_password(username))
+    set_password(get_db(), user, _prompt_password(username, user.display_name))
     _audit_cli("password_reset", user)
     click.echo(f"Password changed for {username!r}; their sessions have ended.")
 
@@ -224,8 +285,13 @@ def set_password_command(username):
 def deactivate_user_command(username):
     """Stop an account from signing in; every session of that user ends."""
     user = _existing(username)
-    deactivate(get_db(), user)
-    _audit_cli("user_deactivated", user)
+    db = get_db()
+    try:
+        with immediate_transaction(db):
+            deactivate(db, user)
+            _audit_cli("user_deactivated", user)
+    except LastAdministrator as refused:
+        raise click.ClickException(str(refused)) from None
     click.echo(f"Deactivated {username!r}.")
 
 
