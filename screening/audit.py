@@ -16,6 +16,8 @@ ACTIONS = (
     "user_created", "user_deactivated", "password_reset", "view_audit", "sign_in_cleared",
     "view_intake", "review", "export_fhir", "export_screenings", "view_outbox", "outbox_retry", "purge",
 )
+# Added with the front desk's call outcomes (issue 12): kept apart so other additions merge cleanly.
+ACTIONS += ("note_struck", "assign", "review_repeated")
 
 
 def record(action: str, object_type: str | None = None, object_id: Any = None,
