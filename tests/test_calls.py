@@ -38,7 +38,7 @@ def test_one_post_records_the_call_sets_status_call_back_and_note_and_stops_the_
     auth.login()
     response = post_form(client, page_of(row), page_of(row) + "/calls", {
         "outcome": "reached_call_back", "method": "phone", "call_back": clinic_input(call_back, app),
-        "note": "Wants a morning call; checking her calendar."})
+        "call_note": "Wants a morning call; checking her calendar."})
     assert response.status_code == 303 and response.headers["Location"] == page_of(row)
 
     after = stored(app, row)

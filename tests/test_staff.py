@@ -177,9 +177,9 @@ def test_calls_status_change_and_note_with_author(auth, app, client, make_reques
     page = f"/staff/requests/{row['reference']}"
     auth.login()
     assert post_form(client, page, page + "/calls", {"method": "phone", "outcome": "no_answer"}).status_code == 303
-    post_form(client, page, page + "/calls", {"method": "phone", "outcome": "voicemail", "note": "Left number"})
+    post_form(client, page, page + "/calls", {"method": "phone", "outcome": "voicemail", "call_note": "Left number"})
     post_form(client, page, page + "/notes", {"note": "Try again after 5pm"})
-    response = post_form(client, page, page + "/status", {"status": "contacted", "note": "Booked a call back"})
+    response = post_form(client, page, page + "/status", {"status": "contacted", "status_note": "Booked a call back"})
     assert response.headers["Location"] == page
 
     db = connect(app.config["DATABASE"])
@@ -211,7 +211,8 @@ def test_unreached_calls_are_counted_in_the_queue_and_suggest_closing(auth, app,
         assert ("Consider closing" in queue_html) == (n == 2)  # MAX_CALL_ATTEMPTS is 3
     html = client.get(page).get_data(as_text=True)
     assert "3 calls without reaching the patient" in html
-    post_form(client, page, page + "/status", {"status": "closed", "note": "Closed: unable to reach after 3 calls."})
+    post_form(client, page, page + "/status",
+              {"status": "closed", "status_note": "Closed: unable to reach after 3 calls."})
     assert references_in(client.get("/staff/").get_data(as_text=True)) == []
 
 

@@ -16,7 +16,8 @@ class SearchForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = ChoiceField("New status", required_message="Choose the new status")
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+    # Named apart from the other forms' notes: the request page shows them together, and ids must differ.
+    status_note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
     def __init__(self, *args, allowed=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,7 +32,7 @@ class CallForm(FlaskForm):
     method = ChoiceField("How", required_message="Choose how you tried to reach them",
                          choices=choices(*METHODS.items()), default="phone")
     call_back = StringField("Call back at (optional, clinic time)", validators=[Optional(), Length(max=40)])
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+    call_note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
     def __init__(self, *args, timezone: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)

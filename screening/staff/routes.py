@@ -192,7 +192,7 @@ def _act(reference: str, make_form, apply, render, endpoint: str = "staff.reques
 @roles_required(*CLINICAL)
 def change_status(reference: str):
     def apply(db, row, form):
-        queue.change_status(db, row, current_user.id, form.status.data, form.note.data or "")
+        queue.change_status(db, row, current_user.id, form.status.data, form.status_note.data or "")
         return ("status_change", {"old": row["status"], "new": form.status.data},
                 f"Status changed to “{queue.STATUS_NAMES[form.status.data]}”.")
 
@@ -206,7 +206,7 @@ def record_call(reference: str):
     """One call, one action: the attempt, the status it leads to, the call-back time and the note."""
     def apply(db, row, form):
         status = queue.record_call(db, row, current_user.id, form.outcome.data, form.method.data,
-                                   form.call_back_at, (form.note.data or "").strip())
+                                   form.call_back_at, (form.call_note.data or "").strip())
         detail = {"method": form.method.data, "outcome": form.outcome.data, "old": row["status"], "new": status}
         message = f"Call recorded: {calls.OUTCOMES[form.outcome.data].label}. Status: {queue.STATUS_NAMES[status]}."
         return "contact_attempt", detail, message
