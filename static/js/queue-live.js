@@ -22,7 +22,7 @@
   }
 
   function message(text) {
-    var box = root.querySelector("[data-live-message]");
+    var box = document.querySelector("[data-live-message]");
     if (box) {
       box.textContent = text;
     }
