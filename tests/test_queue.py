@@ -80,6 +80,14 @@ def test_search_uses_the_index_and_never_scans_the_requests(app, make_request):
             assert not re.search(r"\bSCAN (r|requests)\b(?! USING INTEGER)", plan), plan
 
 
+@pytest.mark.parametrize("term", ['"', "@", "*", "a OR b NOT c", "NEAR(a b)", "^x", "-1", "' OR 1=1 --", "_", "qq@"])
+def test_search_syntax_in_the_text_is_just_text(auth, client, make_request, term):
+    make_request(name="Zelda Quartz")
+    auth.login()
+    location, html = search(client, term)
+    assert "Zelda Quartz" not in html
+
+
 def test_the_search_index_follows_a_corrected_phone_or_name(app, auth, client, make_request):
     row = make_request(name="Pat Before", phone="+12025550104")
     db = connect(app.config["DATABASE"])

@@ -231,6 +231,8 @@ def test_unreached_calls_are_counted_in_the_queue_and_suggest_closing(auth, app,
       "The call-back time has passed", id="call-back-in-the-past"),
     P("/calls", {"method": "phone", "outcome": "no_answer", "call_back": "tomorrow"}, "call_back",
       "Enter the call-back date and time", id="call-back-not-a-time"),
+    P("/calls", {"method": "phone", "outcome": "no_answer", "call_back": "9999-12-31T23:59"}, "call_back",
+      "within 90 days", id="call-back-at-the-end-of-time"),
     P("/notes", {"note": "  "}, "note", "Write the note first", id="empty-note"),
     P("/notes", {"note": "x" * 2001}, "note", "2000", id="long-note"),
 ])

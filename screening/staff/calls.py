@@ -61,7 +61,10 @@ def parse_call_back(text: str, timezone: str, now: datetime) -> datetime:
         raise ValueError("Enter the call-back date and time, for example 2026-11-27 10:30") from None
     if typed.tzinfo is not None:
         raise ValueError("Enter the call-back time in clinic time, without a time zone")
-    moment = typed.replace(tzinfo=ZoneInfo(timezone)).astimezone(now.tzinfo)
+    try:
+        moment = typed.replace(tzinfo=ZoneInfo(timezone)).astimezone(now.tzinfo)
+    except OverflowError:  # year 9999 and the like
+        raise ValueError(f"Choose a call-back time within {CALL_BACK_HORIZON.days} days") from None
     if moment <= now:
         raise ValueError("The call-back time has passed: choose a later one")
     if moment > now + CALL_BACK_HORIZON:

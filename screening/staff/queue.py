@@ -154,7 +154,9 @@ def search_matches(text: str, phone_region: str = "US") -> tuple[str, list[Any]]
     """
     words = re.findall(r"\w+", text)
     digits = re.sub(r"\D", "", text)
-    if words and not re.search(r"[^\W\d_]", text) and len(digits) >= 4:  # digits and punctuation only
+    if not words:
+        return "(SELECT 0 AS rowid WHERE 0) m", []
+    if not re.search(r"[^\W\d_]", text) and len(digits) >= 4:  # digits and punctuation only
         try:
             number = phonenumbers.parse(text, phone_region)
             if phonenumbers.is_valid_number(number):
@@ -164,10 +166,8 @@ def search_matches(text: str, phone_region: str = "US") -> tuple[str, list[Any]]
         query = f'phone : "{digits}"*'
     elif "@" in text:  # an email address, or its start: its words in a row
         query = 'email : "' + " ".join(words) + '"*'
-    elif words:
-        query = "{name email} : (" + " AND ".join(f'"{word}"*' for word in words) + ")"
     else:
-        return "(SELECT 0 AS rowid WHERE 0) m", []
+        query = "{name email} : (" + " AND ".join(f'"{word}"*' for word in words) + ")"
     return "(SELECT rowid FROM requests_search WHERE requests_search MATCH ?) m", [query]
 
 QUEUE_COLUMNS = """
