@@ -290,3 +290,23 @@ def test_the_live_json_is_staff_only(client, make_request, staff, auth):
     assert client.get("/staff/queue/live.json").status_code == 302
     auth.login("admin")
     assert client.get("/staff/queue/live.json").status_code == 403
+
+
+def test_requests_stored_before_the_search_index_are_found_after_the_upgrade(tmp_path):
+    from screening.db import connect as open_db
+    from screening.migrations import migrations
+
+    db = open_db(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m012_call_outcomes_assignment_corrections")
+    db.execute("INSERT INTO screenings (submission_key, created_at, updated_at, questionnaire_version,"
+               " rules_version, answers, outcome, flags, criteria) VALUES ('k', 'x', 'x', '2.0.0', '2.0.0',"
+               " '{}', 'likely', '[]', '{}')")
+    db.execute("INSERT INTO requests (reference, screening_id, full_name, phone, date_of_birth, preferred_contact,"
+               " best_time, location, patient_status, urgent, created_at, due_at) VALUES ('ABCD1234', 1,"
+               " 'Olga Older', '+12025550188', '1950-01-01', 'phone', 'morning', 'Main office', 'new', 0,"
+               " '2026-01-01T00:00:00+00:00', '2026-01-02T00:00:00+00:00')")
+    migrations.apply(db)
+    for text in ("older olga", "202-555-0188"):
+        source, values = queue.Filters(status="all", search=text).source()
+        assert [r["id"] for r in db.query(f"SELECT r.id {source}", values)] == [1], text
+    db.close()
