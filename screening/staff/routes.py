@@ -170,11 +170,12 @@ def request_page(reference: str):
     return _render_request(row)
 
 
-def _act(reference: str, make_form, apply, render, endpoint: str = "staff.request_page"):
+def _act(reference: str, make_form, apply, render, next_url=None):
     """Validate a form posted about one request, apply it and audit it in one transaction.
 
     `apply(db, row, form)` returns (audit action, audit detail, message for the user); on errors
-    `render(row, form)` shows the page again with them.
+    `render(row, form)` shows the page again with them. Then on to `next_url(row)`, by default the
+    request page.
     """
     row = _load(reference)
     form = make_form(row)
@@ -185,7 +186,7 @@ def _act(reference: str, make_form, apply, render, endpoint: str = "staff.reques
         action, detail, message = apply(db, row, form)
         audit.record(action, "request", row["reference"], **detail)
     flash(message)
-    return redirect(url_for(endpoint, reference=row["reference"]), 303)
+    return redirect(next_url(row) if next_url else url_for("staff.request_page", reference=row["reference"]), 303)
 
 
 @bp.post("/requests/<reference>/status")
@@ -249,12 +250,11 @@ def assign(reference: str):
         return ("assign", {"to": None if mine else current_user.id},
                 "Given back: no one is assigned." if mine else "Assigned to you.")
 
-    back = request.form.get("back") == "queue"
-    response = _act(reference, lambda row: ActionForm(), apply, lambda row, form: abort(400))
-    if back:
-        return redirect(url_for("staff.queue", **queue.Filters.from_args(get_db(), request.form, current_user.id)
-                                .as_args()), 303)
-    return response
+    def back_to_the_queue(row):  # from a queue row: the same queue page, every filter kept
+        return url_for("staff.queue", **queue.Filters.from_args(get_db(), request.form, current_user.id).as_args())
+
+    return _act(reference, lambda row: ActionForm(), apply, lambda row, form: abort(400),
+                back_to_the_queue if request.form.get("back") == "queue" else None)
 
 
 # The physician's intake, review and standard exports
@@ -287,7 +287,7 @@ def review(reference: str):
                 "Marked as reviewed." if added else "Already marked reviewed by you with this note: nothing added.")
 
     return _act(reference, lambda row: ReviewForm(), apply, lambda row, form: _render_intake(row, review_form=form),
-                endpoint="staff.intake_page")
+                lambda row: url_for("staff.intake_page", reference=row["reference"]))
 
 
 @bp.get("/requests/<reference>/next-unreviewed")
