@@ -142,7 +142,7 @@ class Filters:
         """The SQL and parameters of a query over the matching requests (fixed text, bound values)."""
         source, source_values = self.source(joins)
         where, values = self.where()
-        return f"SELECT {columns} {source}{where} {tail}", [*source_values, *values]  # nosec B608
+        return f"SELECT {columns} {source}{where} {tail}", [*source_values, *values]
 
 
 def search_matches(text: str, phone_region: str = "US") -> tuple[str, list[Any]]:
