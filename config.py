@@ -93,3 +93,8 @@ class Config:
     TRUSTED_PROXIES = _list("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Screenings finished without a request are deleted after this many days (`flask purge`).
     ANON_SCREENING_RETENTION_DAYS = int(os.environ.get("ANON_SCREENING_RETENTION_DAYS", "30"))
+
+    # The front desk: after this many calls without reaching a patient, the queue suggests closing the request
+    # as unable to reach; an open queue page checks for new requests every QUEUE_POLL_SECONDS (at most 30).
+    MAX_CALL_ATTEMPTS = int(os.environ.get("MAX_CALL_ATTEMPTS", "3"))
+    QUEUE_POLL_SECONDS = min(float(os.environ.get("QUEUE_POLL_SECONDS", "20")), 30.0)

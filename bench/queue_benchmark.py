@@ -91,7 +91,7 @@ def main() -> None:
               repeat=3)
         plan = db.execute("EXPLAIN QUERY PLAN SELECT " + queue.QUEUE_COLUMNS + " " + queue.QUEUE_FROM
                           + " WHERE r.status IN ('new','contacted','unable_to_reach') " + queue.QUEUE_ORDER
-                          + " LIMIT 50").fetchall()
+                          + " LIMIT 50", [datetime.now(UTC).isoformat()]).fetchall()  # the queue order's "now"
         print("\nplan for the default queue page:")
         for row in plan:
             print("  ", row[-1])

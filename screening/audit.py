@@ -17,6 +17,8 @@ ACTIONS = (
     "view_intake", "review", "export_fhir", "export_screenings", "view_outbox", "outbox_retry", "purge",
     "user_reactivated", "role_changed", "user_renamed", "export_audit",
 )
+# Added with the front desk's call outcomes (issue 12): kept apart so other additions merge cleanly.
+ACTIONS += ("note_struck", "assign", "review_repeated")
 
 
 def record(action: str, object_type: str | None = None, object_id: Any = None,

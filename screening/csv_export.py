@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# A phone number in E.164 ("+12025550104") starts with "+" but is no formula: written as it is.
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
 def cell(value: Any) -> str:
-    """Text for one cell; a leading formula character is neutralised with a quote."""
+    """Text for one cell; a leading formula character is neutralised with a quote (except in a phone number)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) and not E164.fullmatch(text) else text
 
 
 def stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:

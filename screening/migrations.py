@@ -287,3 +287,63 @@ def m011_resume_links(db):
         CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
         """
     )
+
+
+CALL_OUTCOME_CODES = ("('reached_booked', 'reached_call_back', 'reached_declined', 'no_answer', 'voicemail', "
+                      "'wrong_number', 'message_sent')")
+
+
+@migrations()
+def m012_call_outcomes_assignment_corrections(db):
+    # One call, one action: the finer outcome of an attempt (its `result` stays the coarse one, 'reached' for
+    # every outcome that reached the patient), the next call-back time, who works the request, and notes struck
+    # as entered in error by a later event (append-only: the old note is never changed).
+    db.executescript(
+        f"""
+        ALTER TABLE requests ADD COLUMN call_back_at TEXT;
+        ALTER TABLE requests ADD COLUMN last_outcome TEXT
+            CHECK (last_outcome IS NULL OR last_outcome IN {CALL_OUTCOME_CODES});
+        ALTER TABLE requests ADD COLUMN assigned_to INTEGER REFERENCES users (id);
+        ALTER TABLE request_events ADD COLUMN outcome TEXT
+            CHECK (outcome IS NULL OR outcome IN {CALL_OUTCOME_CODES});
+        ALTER TABLE request_events ADD COLUMN call_back_at TEXT;
+        ALTER TABLE request_events ADD COLUMN strikes INTEGER REFERENCES request_events (id);
+        CREATE INDEX request_events_strikes ON request_events (strikes);
+        CREATE INDEX requests_assigned_to ON requests (assigned_to);
+        -- Possible duplicates: the same phone, or the same name and date of birth, within 30 days.
+        CREATE INDEX requests_phone ON requests (phone, created_at);
+        CREATE INDEX requests_date_of_birth ON requests (date_of_birth, created_at);
+        """
+    )
+
+
+# A stored phone is E.164 ("+12025550104"): every run of its last digits of four or more ("0104",
+# "5550104", "2025550104", ...) is a token, so a prefix query finds the number typed in any format.
+_PHONE_TOKENS = """(SELECT group_concat(substr(substr({phone}, 2), value), ' ')
+                    FROM json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]') WHERE value <= length({phone}) - 4)"""
+
+
+@migrations()
+def m013_request_search_index(db):
+    # The queue's search: an FTS5 index of name, email and phone, kept in step with requests by triggers,
+    # so whatever stores or corrects a request keeps it current and a search never scans the requests.
+    new, existing = _PHONE_TOKENS.format(phone="NEW.phone"), _PHONE_TOKENS.format(phone="phone")
+    script = f"""
+        CREATE VIRTUAL TABLE requests_search USING fts5(
+            name, email, phone, tokenize = 'unicode61 remove_diacritics 2');
+        INSERT INTO requests_search (rowid, name, email, phone)
+            SELECT id, full_name, coalesce(email, ''), {existing} FROM requests;
+        CREATE TRIGGER requests_search_insert AFTER INSERT ON requests BEGIN
+            INSERT INTO requests_search (rowid, name, email, phone)
+                VALUES (NEW.id, NEW.full_name, coalesce(NEW.email, ''), {new});
+        END;
+        CREATE TRIGGER requests_search_update AFTER UPDATE OF full_name, email, phone ON requests BEGIN
+            DELETE FROM requests_search WHERE rowid = OLD.id;
+            INSERT INTO requests_search (rowid, name, email, phone)
+                VALUES (NEW.id, NEW.full_name, coalesce(NEW.email, ''), {new});
+        END;
+        CREATE TRIGGER requests_search_delete AFTER DELETE ON requests BEGIN
+            DELETE FROM requests_search WHERE rowid = OLD.id;
+        END;
+        """  # the schema's own text, no input  # nosec B608
+    db.executescript(script)

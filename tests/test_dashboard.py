@@ -125,9 +125,11 @@ def seed(app, staff, monkeypatch):
             for when, result in calls:
                 at(when)
                 request = queue.get_request(db, reference)
-                queue.add_attempt(db, request, frida, "phone", result)
-            if status:
-                queue.change_status(db, queue.get_request(db, reference), frida, status)
+                outcome = "reached_call_back" if result == "reached" else result  # the finer outcome of the call
+                queue.record_call(db, request, frida, outcome, "phone", None)
+            request = queue.get_request(db, reference)
+            if status and request["status"] != status:
+                queue.change_status(db, request, frida, status)
             return reference
 
     send.at = at
@@ -166,8 +168,9 @@ def test_the_dashboard_equals_a_hand_count_of_a_seeded_week(auth, client, seeded
     assert promise["Nov 9"] == ["0", "0", "0", "–", "0", "0", "0", "–"]
     # First contact: A 4 h, B 48 h, C 1 h, D 3 h: the median is 3 h 30 min (B's second "reached" changes nothing).
     assert median["Nov 16"] == ["4", "3 h 30 min"] and median["Nov 23"] == ["0", "–"]
-    # Outcomes likely, possible, unlikely, urgent; then statuses new, contacted, scheduled, ...
-    assert outcomes["Nov 16"] == ["1", "1", "1", "2", "1", "2", "2", "0", "0", "0"]
+    # Outcomes likely, possible, unlikely, urgent; then statuses new, contacted, scheduled, unable to reach,
+    # declined, closed (E's unanswered call made it "unable to reach")
+    assert outcomes["Nov 16"] == ["1", "1", "1", "2", "0", "2", "2", "1", "0", "0"]
     assert "<strong>6</strong> requests received (2 urgent)" in html
     assert "<strong>40%</strong> first contacted within the promise (2 kept, 3 missed, 1 waiting)" in html
     assert "<strong>2</strong> became bookings" in html

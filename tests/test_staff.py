@@ -4,6 +4,7 @@ import io
 import json
 import re
 import sqlite3
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -17,7 +18,8 @@ P = pytest.param
 
 
 def references_in(html):
-    return [m.replace("-", "") for m in re.findall(r'href="/staff/requests/([0-9A-Z]{8})"', html)]
+    """The requests a queue page lists, in order (the name links to the request page, or the intake)."""
+    return [m.replace("-", "") for m in re.findall(r'<td><a href="/staff/requests/([0-9A-Z]{8})(?:/intake)?"', html)]
 
 
 def audit_rows(app, action=None):
@@ -108,8 +110,8 @@ def test_search_finds_one_request_and_keeps_the_term_out_of_urls(auth, client, m
 def test_search_text_with_sql_wildcards_is_literal(auth, client, make_request):
     make_request(name="Percy Percent")
     auth.login()
-    post_form(client, "/staff/", "/staff/search", {"q": "%", "action": "search"})
-    assert references_in(client.get("/staff/").get_data(as_text=True)) == []
+    response = post_form(client, "/staff/", "/staff/search", {"q": "%", "action": "search"})
+    assert references_in(client.get(response.headers["Location"]).get_data(as_text=True)) == []
 
 
 def test_counts_per_status(auth, client, make_request):
@@ -135,10 +137,10 @@ def test_pagination(auth, app, client, make_request):
                    " flags, criteria, peg_score FROM screenings WHERE id = ?", [f"k{n}", screening_id])
         db.execute("INSERT INTO requests (reference, screening_id, full_name, phone, date_of_birth,"
                    " preferred_contact, best_time, location, patient_status, urgent, created_at, due_at)"
-                   " SELECT ?, last_insert_rowid(), full_name, phone, date_of_birth, preferred_contact, best_time,"
+                   " SELECT ?, last_insert_rowid(), full_name || ?, ?, date_of_birth, preferred_contact, best_time,"
                    " location, patient_status, urgent, created_at,"
                    " strftime('%Y-%m-%dT%H:%M:%S+00:00', due_at, ?) FROM requests WHERE id = ?",
-                   [f"P{n:07d}", f"+{n + 1} minutes", first["id"]])
+                   [f"P{n:07d}", f" {n}", f"+1303555{n:04d}", f"+{n + 1} minutes", first["id"]])
     auth.login()
     page1 = client.get("/staff/").get_data(as_text=True)
     page3 = client.get("/staff/?page=3").get_data(as_text=True)
@@ -170,60 +172,79 @@ def test_unknown_reference_is_404(auth, client):
     assert client.get("/staff/requests/ZZZZZZZZ").status_code == 404
 
 
-def test_status_change_attempt_and_note_with_author(auth, app, client, make_request):
+def test_calls_status_change_and_note_with_author(auth, app, client, make_request):
     row = make_request()
     page = f"/staff/requests/{row['reference']}"
     auth.login()
-    assert post_form(client, page, page + "/attempts", {"method": "phone", "result": "no_answer"}).status_code == 303
-    post_form(client, page, page + "/attempts", {"method": "phone", "result": "voicemail", "note": "Left number"})
-    post_form(client, page, page + "/status", {"status": "unable_to_reach"})
+    assert post_form(client, page, page + "/calls", {"method": "phone", "outcome": "no_answer"}).status_code == 303
+    post_form(client, page, page + "/calls", {"method": "phone", "outcome": "voicemail", "call_note": "Left number"})
     post_form(client, page, page + "/notes", {"note": "Try again after 5pm"})
-    response = post_form(client, page, page + "/status", {"status": "contacted", "note": "Booked a call back"})
+    response = post_form(client, page, page + "/status", {"status": "contacted", "status_note": "Booked a call back"})
     assert response.headers["Location"] == page
 
     db = connect(app.config["DATABASE"])
     stored = next(db.query("SELECT status, attempts, last_attempt_at FROM requests WHERE id = ?", [row["id"]]))
     assert stored["status"] == "contacted" and stored["attempts"] == 2 and stored["last_attempt_at"]
     events = list(db.query("SELECT kind, status, method, result, note, user_id FROM request_events ORDER BY id"))
-    assert [e["kind"] for e in events] == ["attempt", "attempt", "status", "note", "status"]
+    assert [(e["kind"], e["status"] or e["result"]) for e in events] == [
+        ("attempt", "no_answer"), ("status", "unable_to_reach"), ("attempt", "voicemail"), ("note", None),
+        ("status", "contacted")]
     assert {e["user_id"] for e in events} == {1}  # frida, the front desk account
     html = client.get(page).get_data(as_text=True)
     assert "Test front_desk" in html and "Left number" in html and "Try again after 5pm" in html
     assert "Phone call, left a voicemail" in html
     assert [r["action"] for r in audit_rows(app)] == [
         "login_ok", "view_request", "contact_attempt", "view_request", "contact_attempt",
-        "view_request", "status_change", "view_request", "note_added", "view_request", "status_change",
-        "view_request"]
+        "view_request", "note_added", "view_request", "status_change", "view_request"]
     change = audit_rows(app, "status_change")[-1]
     assert change["object_id"] == row["reference"] and '"new": "contacted"' in change["detail"]
 
 
-def test_unable_to_reach_shows_attempts_in_the_queue(auth, client, make_request):
+def test_unreached_calls_are_counted_in_the_queue_and_suggest_closing(auth, app, client, make_request):
     row = make_request()
     page = f"/staff/requests/{row['reference']}"
     auth.login()
-    for _ in range(3):
-        post_form(client, page, page + "/attempts", {"method": "phone", "result": "no_answer"})
-    post_form(client, page, page + "/status", {"status": "unable_to_reach"})
-    assert "Unable to reach (3 attempts)" in client.get("/staff/").get_data(as_text=True)
+    for n in range(3):
+        post_form(client, page, page + "/calls", {"method": "phone", "outcome": "no_answer"})
+        queue_html = client.get("/staff/").get_data(as_text=True)
+        assert f"Unable to reach · No answer <span class=\"muted\">({n + 1} call" in queue_html
+        assert ("Consider closing" in queue_html) == (n == 2)  # MAX_CALL_ATTEMPTS is 3
+    html = client.get(page).get_data(as_text=True)
+    assert "3 calls without reaching the patient" in html
+    post_form(client, page, page + "/status",
+              {"status": "closed", "status_note": "Closed: unable to reach after 3 calls."})
+    assert references_in(client.get("/staff/").get_data(as_text=True)) == []
 
 
-@pytest.mark.parametrize("path, data, message", [
-    P("/status", {"status": "new"}, "Choose one of the answers shown", id="not-allowed-transition"),
-    P("/status", {}, "Choose the new status", id="no-status"),
-    P("/attempts", {"method": "pigeon", "result": "reached"}, "Choose one of the answers shown", id="bad-method"),
-    P("/attempts", {"method": "phone"}, "Choose what happened", id="no-result"),
-    P("/notes", {"note": "  "}, "Write the note first", id="empty-note"),
-    P("/notes", {"note": "x" * 2001}, "2000", id="long-note"),
+@pytest.mark.parametrize("path, data, field, message", [
+    P("/status", {"status": "new"}, "status", "Choose one of the answers shown", id="not-allowed-transition"),
+    P("/status", {}, "status", "Choose the new status", id="no-status"),
+    P("/calls", {"method": "pigeon", "outcome": "reached_booked"}, "method", "Choose one of the answers shown",
+      id="bad-method"),
+    P("/calls", {"method": "phone"}, "outcome", "Choose what happened", id="no-outcome"),
+    P("/calls", {"method": "phone", "outcome": "message_sent"}, "method",
+      "“Message sent” goes with a text message or an email, not a phone call", id="message-sent-by-phone"),
+    P("/calls", {"method": "email", "outcome": "voicemail"}, "method", "not an email", id="voicemail-by-email"),
+    P("/calls", {"method": "phone", "outcome": "reached_booked", "call_back": "2099-01-01T10:00"}, "call_back",
+      "needs no call-back", id="booked-with-call-back"),
+    P("/calls", {"method": "phone", "outcome": "no_answer", "call_back": "2020-01-01T10:00"}, "call_back",
+      "The call-back time has passed", id="call-back-in-the-past"),
+    P("/calls", {"method": "phone", "outcome": "no_answer", "call_back": "tomorrow"}, "call_back",
+      "Enter the call-back date and time", id="call-back-not-a-time"),
+    P("/calls", {"method": "phone", "outcome": "no_answer", "call_back": "9999-12-31T23:59"}, "call_back",
+      "within 90 days", id="call-back-at-the-end-of-time"),
+    P("/notes", {"note": "  "}, "note", "Write the note first", id="empty-note"),
+    P("/notes", {"note": "x" * 2001}, "note", "2000", id="long-note"),
 ])
-def test_bad_actions_show_errors_and_change_nothing(auth, app, client, make_request, path, data, message):
+def test_bad_actions_show_errors_and_change_nothing(auth, app, client, make_request, path, data, field, message):
     row = make_request()
     page = f"/staff/requests/{row['reference']}"
     auth.login()
     response = post_form(client, page, page + path, data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "There is a problem" in html
-    assert message in html
+    error = re.search(rf'<p class="error-message" id="{field}-error">(.*?)</p>', html, re.S)
+    assert error and message in error.group(1)  # next to the field it is about
     db = connect(app.config["DATABASE"])
     assert db["request_events"].count == 0
     assert next(db.query("SELECT status FROM requests"))["status"] == "new"
@@ -274,9 +295,12 @@ def test_csv_export_streams_the_filtered_queue_with_formulas_escaped(auth, app, 
     assert row["reference"] == format_reference(wanted["reference"])
     assert row["name"] == "'=HYPERLINK(\"http://evil\")"
     assert row["email"] == "'@evil.example"
-    assert row["phone"] == "'" + wanted["phone"]  # "+..." would be read as a formula
+    assert row["phone"] == wanted["phone"]  # a phone number in E.164 is written as it is, not as a formula
     assert row["outcome"] == "possible" and row["flags"] == "bleeding_risk" and row["status"] == "new"
-    assert row["due"] == wanted["due_at"]
+    # Times in clinic time, with their offset (New York: -05:00 or -04:00)
+    due = datetime.fromisoformat(row["due"])
+    assert due == datetime.fromisoformat(wanted["due_at"]) and due.utcoffset() in (timedelta(hours=-5),
+                                                                                   timedelta(hours=-4))
     export = audit_rows(app, "export_queue")[-1]
     assert '"location": "Northside"' in export["detail"]
 
@@ -284,6 +308,8 @@ def test_csv_export_streams_the_filtered_queue_with_formulas_escaped(auth, app, 
 @pytest.mark.parametrize("value, written", [
     P("=1+1", "'=1+1"), P("+1", "'+1"), P("-1", "'-1"), P("@SUM(A1)", "'@SUM(A1)"),
     P("\tx", "'\tx"), P("plain", "plain"), P(None, ""), P(3, "3"),
+    P("+12025550104", "+12025550104", id="phone-e164-kept"), P("+1 202 555", "'+1 202 555", id="not-e164"),
+    P("+1202555010412345", "'+1202555010412345", id="too-long-for-e164"),
 ])
 def test_formula_cells_are_neutralised(value, written):
     from screening.csv_export import cell
@@ -335,7 +361,7 @@ def test_request_page_shows_best_times_voicemail_language_interpreter_and_access
     auth.login()
     html = client.get(f"/staff/requests/{row['reference']}").get_data(as_text=True)
     assert "Mornings; Afternoons" in html
-    assert "No voicemail: call again" in html and "Spanish, <strong>interpreter needed</strong>" in html
+    assert "No voicemail: call again" in html and "Spanish · <strong>interpreter</strong>" in html
     assert "Uses a wheelchair" in html
 
 

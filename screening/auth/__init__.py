@@ -52,8 +52,9 @@ def guard():
         session.clear()
         flash("You were signed out after a period of inactivity. Please sign in again.")
         return redirect(url_for("auth.login", next=request.path))
-    session["last_seen"] = clock.iso(clock.now())
     view = current_app.view_functions[request.endpoint]
+    if not getattr(view, "passive", False):  # a page polling in the background is not activity
+        session["last_seen"] = clock.iso(clock.now())
     if current_user.role not in getattr(view, "allowed_roles", ()):
         audit.record("access_denied", endpoint=request.endpoint)
         abort(403)

@@ -19,8 +19,9 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlite_utils import Database
 
 from .. import clock
@@ -47,7 +48,11 @@ class Settings:
     backoff_seconds: int
 
     def request_link(self, reference: str) -> str:
-        return f"{self.public_base_url}/staff/requests/{reference}"
+        """The request page's address under the configured public base URL (the worker has no request
+        to take a host from), built from the route itself so it follows the app's URLs."""
+        base = urlsplit(self.public_base_url)
+        adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+        return adapter.build("staff.request_page", {"reference": reference}, force_external=True)
 
     @classmethod
     def from_config(cls, config) -> Settings:
@@ -77,10 +82,10 @@ def _enqueue(db: Database, kind: str, request_id: int | None, recipient: str, su
 def enqueue_new_request(db: Database, settings: Settings, request: dict[str, Any]) -> None:
     """The front desk's notice and the patient's confirmation. No name, contact or health details."""
     reference = format_reference(request["reference"])
-    outcome = OUTCOME_LABELS[request["outcome"]].split(":")[0].lower()
-    subject = f"New consultation request {reference} ({outcome})"
-    if request["urgent"]:
-        subject = "URGENT: " + subject
+    outcome = OUTCOME_LABELS[request["outcome"]]
+    # An urgent request's subject says so first, and nothing more: long subjects get cut in inboxes.
+    subject = (f"URGENT: New consultation request {reference}" if request["urgent"]
+               else f"New consultation request {reference} ({outcome.lower()})")
     body = render_template("email/new_request.txt", reference=reference, outcome=outcome,
                            link=settings.request_link(request["reference"]),
                            urgent=request["urgent"], due_at=request["due_at"], settings=settings)
@@ -91,6 +96,12 @@ def enqueue_new_request(db: Database, settings: Settings, request: dict[str, Any
                                due_at=request["due_at"])
         _enqueue(db, "patient_confirmation", request["id"], request["email"],
                  f"{settings.clinic_name}: we received your request ({reference})", body)
+
+
+def cancel_reminders(db: Database, request_id: int) -> int:
+    """Withdraw a request's overdue reminders not yet sent: someone has acted on it since they were queued."""
+    return db.execute("DELETE FROM outbox WHERE request_id = ? AND kind = 'overdue_reminder' AND status = 'pending'",
+                      [request_id]).rowcount
 
 
 def enqueue_resume_link(db: Database, settings: Settings, recipient: str, code: str, expires_at: str) -> None:

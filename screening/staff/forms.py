@@ -1,9 +1,11 @@
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from .. import clock
 from ..patient.forms import ChoiceField, choices
-from .queue import METHODS, RESULTS, STATUS_NAMES
+from .calls import METHODS, OUTCOMES, method_problem, parse_call_back
+from .queue import STATUS_NAMES
 
 NOTE_MAX = 2000
 
@@ -14,19 +16,46 @@ class SearchForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = ChoiceField("New status", required_message="Choose the new status")
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+    # Named apart from the other forms' notes: the request page shows them together, and ids must differ.
+    status_note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 
     def __init__(self, *args, allowed=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = choices(*((s, STATUS_NAMES[s]) for s in allowed))
 
 
-class AttemptForm(FlaskForm):
+class CallForm(FlaskForm):
+    """One call, one form: what happened, how, when to call back, and a note."""
+
+    outcome = ChoiceField("What happened", required_message="Choose what happened",
+                          choices=choices(*((code, o.label) for code, o in OUTCOMES.items())))
     method = ChoiceField("How", required_message="Choose how you tried to reach them",
-                         choices=choices(*METHODS.items()))
-    result = ChoiceField("Result", required_message="Choose what happened",
-                         choices=choices(*RESULTS.items()))
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+                         choices=choices(*METHODS.items()), default="phone")
+    call_back = StringField("Call back at (optional, clinic time)", validators=[Optional(), Length(max=40)])
+    call_note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
+
+    def __init__(self, *args, timezone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone = timezone
+        self.call_back_at = None  # the call-back time in UTC, once valid
+
+    def validate_method(self, field):
+        problem = method_problem(self.outcome.data, field.data)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_call_back(self, field):
+        outcome = OUTCOMES.get(self.outcome.data)
+        if outcome and not outcome.call_back:
+            raise ValidationError(f"“{outcome.label}” needs no call-back: leave the time empty")
+        try:
+            self.call_back_at = parse_call_back(field.data, self.timezone, clock.now())
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (assign, strike a note): nothing to fill in but its CSRF token."""
 
 
 class NoteForm(FlaskForm):

@@ -122,9 +122,19 @@ def reviews(db: Database, request_id: int) -> list[dict]:
     ))
 
 
-def add_review(db: Database, request_id: int, user_id: int, note: str) -> None:
-    db.execute("INSERT INTO reviews (request_id, user_id, at, note) VALUES (?, ?, ?, ?)",
-               [request_id, user_id, clock.iso(clock.now()), note or None])
+def add_review(db: Database, request_id: int, user_id: int, note: str) -> bool:
+    """Record a review; pressing Mark reviewed again with the same note records nothing (False).
+
+    A changed note is a new review, kept beside the earlier one: what the physician asked for changed.
+    One statement checks and inserts, so two presses at once cannot both count.
+    """
+    return db.execute(
+        """INSERT INTO reviews (request_id, user_id, at, note)
+           SELECT :request, :user, :at, :note WHERE NOT EXISTS (
+               SELECT 1 FROM (SELECT note FROM reviews WHERE request_id = :request AND user_id = :user
+                              ORDER BY at DESC, id DESC LIMIT 1) AS latest WHERE latest.note IS :note)""",
+        {"request": request_id, "user": user_id, "at": clock.iso(clock.now()), "note": note or None},
+    ).rowcount == 1
 
 
 # Export of screenings (no contact details)

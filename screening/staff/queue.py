@@ -4,15 +4,20 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from sqlite_utils import Database
 
-from .. import clock, rules
+from .. import clock, params, rules
+from ..assessment import FLAGS, OUTCOMES
+from ..notify import outbox
 from ..references import normalize as normalize_reference
+from ..rules.common import sorted_flags
+from . import calls
 
 STATUSES = ("new", "contacted", "scheduled", "unable_to_reach", "declined", "closed")
 STATUS_NAMES = {
@@ -29,23 +34,67 @@ TRANSITIONS = {
     "declined": ("contacted", "closed"),
     "closed": ("contacted",),
 }
-METHODS = {"phone": "Phone call", "text": "Text message", "email": "Email"}
-RESULTS = {
-    "reached": "Reached the patient", "voicemail": "Left a voicemail", "no_answer": "No answer",
-    "wrong_number": "Wrong number", "sent": "Message sent",
-}
 PER_PAGE = 50
+DUPLICATE_DAYS = 30
+
+
+class BadFilter(ValueError):
+    """A filter value that is not one of the choices (an export must not silently ignore it)."""
 
 
 @dataclass
 class Filters:
+    """What the queue shows. The one home of the filter names: the page, its links, the search form
+    and the exports all read and write them through `from_args` and `as_args`."""
+
     status: str = "open"  # "open", "all" or one status
     outcome: str = ""
     flag: str = ""
     location: str = ""
     review: str = ""  # "pending": not yet reviewed by a physician
-    search: str = ""
+    mine: str = ""  # "1": assigned to the signed-in user
+    search_id: str = ""  # a saved search (its text stays on the server)
     page: int = 1
+    user_id: int | None = None
+    search: str = ""
+    phone_region: str = "US"
+
+    NAMES = ("status", "outcome", "flag", "location", "review", "mine", "search_id", "page")
+    DEFAULTS = {"status": "open", "page": 1}
+
+    @classmethod
+    def from_args(cls, db: Database, args: Mapping[str, str], user_id: int, strict: bool = False,
+                  phone_region: str = "US") -> Filters:
+        """The filters in a query string; an unknown value is dropped, or refused when `strict`."""
+        choices = {
+            "status": ("open", "all", *STATUSES), "outcome": OUTCOMES, "flag": tuple(FLAGS),
+            "review": ("pending",), "mine": ("1",),
+        }
+        values: dict[str, Any] = {}
+        for name in cls.NAMES:
+            text = args.get(name, "")
+            if not text:
+                continue
+            if name in choices and text not in choices[name]:
+                if strict:
+                    raise BadFilter(f"“{name}” must be one of: {', '.join(choices[name])}")
+                continue
+            if name == "page":
+                number = params.whole_number(text, maximum=99_999)
+                if number is None and strict:
+                    raise BadFilter("“page” must be a whole number")
+                text = number or 1
+            values[name] = text[:100] if isinstance(text, str) else text
+        filters = cls(**values, user_id=user_id, phone_region=phone_region)
+        filters.search = saved_search(db, filters.search_id, user_id)
+        if not filters.search:
+            filters.search_id = ""
+        return filters
+
+    def as_args(self, **changes: Any) -> dict[str, Any]:
+        """The filters as URL parameters (codes and the search's random id, never its text)."""
+        values = {name: getattr(self, name) for name in self.NAMES} | changes
+        return {k: v for k, v in values.items() if v and self.DEFAULTS.get(k) != v}
 
     @property
     def needs_screening(self) -> bool:
@@ -56,54 +105,96 @@ class Filters:
         return normalize_reference(self.search)
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses, params = [], []
+        clauses, params_ = [], []
         if self.status == "open":
             clauses.append(f"r.status IN ({', '.join('?' * len(OPEN_STATUSES))})")
-            params += OPEN_STATUSES
+            params_ += OPEN_STATUSES
         elif self.status in STATUSES:
             clauses.append("r.status = ?")
-            params.append(self.status)
+            params_.append(self.status)
         if self.outcome:
             clauses.append("s.outcome = ?")
-            params.append(self.outcome)
+            params_.append(self.outcome)
         if self.flag:
             clauses.append("EXISTS (SELECT 1 FROM json_each(s.flags) WHERE json_each.value = ?)")
-            params.append(self.flag)
+            params_.append(self.flag)
         if self.location:
             clauses.append("r.location = ?")
-            params.append(self.location)
+            params_.append(self.location)
         if self.review == "pending":
             clauses.append("NOT EXISTS (SELECT 1 FROM reviews v WHERE v.request_id = r.id)")
-        if self.search:
-            text = self.search.strip()
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            options = ["r.full_name LIKE ? ESCAPE '\\'", "r.email LIKE ? ESCAPE '\\'"]
-            params += [like, like]
-            digits = re.sub(r"\D", "", text)
-            if len(digits) >= 4:
-                options.append("r.phone LIKE ?")
-                params.append(f"%{digits}%")
-            reference = normalize_reference(text)
-            if reference:
-                options.append("r.reference = ?")
-                params.append(reference)
-            clauses.append("(" + " OR ".join(options) + ")")
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        if self.mine:
+            clauses.append("r.assigned_to = ?")
+            params_.append(self.user_id)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params_
 
+    def source(self, joins: str = "") -> tuple[str, list[Any]]:
+        """FROM the requests (with `joins`): while searching, only the index's matches, looked up by id.
+
+        The matches come first (CROSS JOIN keeps SQLite from choosing to scan the requests instead).
+        """
+        if not self.search:
+            return f"FROM requests r {joins}", []
+        matches, values = search_matches(self.search, self.phone_region)
+        return f"FROM {matches} CROSS JOIN requests r ON r.id = m.rowid {joins}", values
+
+    def query(self, columns: str, joins: str, tail: str = "") -> tuple[str, list[Any]]:
+        """The SQL and parameters of a query over the matching requests (fixed text, bound values)."""
+        source, source_values = self.source(joins)
+        where, values = self.where()
+        return f"SELECT {columns} {source}{where} {tail}", [*source_values, *values]
+
+
+def search_matches(text: str, phone_region: str = "US") -> tuple[str, list[Any]]:
+    """Requests whose name, email or phone match `text`, through the FTS5 index (never a scan).
+
+    Words match in any order and as prefixes ("Urgentman, Walter", "walt urg"); a number typed in any
+    format matches the stored phone's digits ("(202) 555-0104", "555 0104", "+1 202-555-0104").
+    Returns a subquery `m` of matching request ids, and its parameters.
+    """
+    words = re.findall(r"\w+", text)
+    digits = re.sub(r"\D", "", text)
+    if not words:
+        return "(SELECT 0 AS rowid WHERE 0) m", []
+    if not re.search(r"[^\W\d_]", text) and len(digits) >= 4:  # digits and punctuation only
+        try:
+            number = phonenumbers.parse(text, phone_region)
+            if phonenumbers.is_valid_number(number):
+                digits = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+        except phonenumbers.NumberParseException:
+            pass
+        query = f'phone : "{digits}"*'
+    elif "@" in text:  # an email address, or its start: its words in a row
+        query = 'email : "' + " ".join(words) + '"*'
+    else:
+        query = "{name email} : (" + " AND ".join(f'"{word}"*' for word in words) + ")"
+    return "(SELECT rowid FROM requests_search WHERE requests_search MATCH ?) m", [query]
 
 QUEUE_COLUMNS = """
-    r.id, r.reference, r.full_name, r.phone, r.email, r.location, r.urgent, r.status,
-    r.created_at, r.due_at, r.attempts, r.last_attempt_at, s.outcome, s.flags, s.rules_version,
+    r.id, r.reference, r.full_name, r.phone, r.email, r.date_of_birth, r.location, r.urgent, r.status,
+    r.created_at, r.due_at, r.attempts, r.last_attempt_at, r.last_outcome, r.call_back_at, r.assigned_to,
+    r.language, r.interpreter, a.display_name AS assignee, s.outcome, s.flags, s.rules_version,
     EXISTS (SELECT 1 FROM reviews v WHERE v.request_id = r.id) AS reviewed
 """
-QUEUE_FROM = "FROM requests r JOIN screenings s ON s.id = r.screening_id"
-QUEUE_ORDER = "ORDER BY (r.status <> 'new'), r.urgent DESC, r.due_at, r.id"
+QUEUE_JOINS = "JOIN screenings s ON s.id = r.screening_id LEFT JOIN users a ON a.id = r.assigned_to"
+QUEUE_FROM = f"FROM requests r {QUEUE_JOINS}"
+# Who to call next: first those to call now (new, or their call-back time has come), then those waiting
+# for a later call-back, then those with no call planned; urgent first within each; then by call-by time.
+QUEUE_ORDER = """ORDER BY CASE WHEN r.status = 'new' OR r.call_back_at <= ? THEN 0
+                             WHEN r.call_back_at IS NOT NULL THEN 1 ELSE 2 END,
+                        r.urgent DESC, coalesce(r.call_back_at, r.due_at), r.id"""
+# Flags the person scheduling must check (bleeding risk, allergies, infection, pregnancy, reviews...).
+CHECK_KINDS = ("review", "contraindication", "precaution")
 
 
 def _row(row: dict) -> dict:
-    row["flags"] = json.loads(row["flags"])
+    rules_module = rules.for_version(row["rules_version"])
+    flags = json.loads(row["flags"])
     # "emergency" or "same_day" for an urgent request, read by the rules that assessed it.
-    row["urgency"] = rules.for_version(row["rules_version"]).urgency_of_flags(row["flags"])
+    row["urgency"] = rules_module.urgency_of_flags(flags)
+    row["flags"] = sorted_flags(flags, rules_module.FLAGS)  # most serious first
+    row["flag_infos"] = [rules_module.FLAGS[f] for f in row["flags"]]
+    row["flags_to_check"] = sum(1 for info in row["flag_infos"] if info.kind in CHECK_KINDS)
     return row
 
 
@@ -115,27 +206,26 @@ def page_of_requests(db: Database, filters: Filters) -> tuple[list[dict], int]:
                                            [reference])]
         if exact:
             return exact, 1
-    where, params = filters.where()
-    count_from = QUEUE_FROM if filters.needs_screening else "FROM requests r"
-    total = next(db.query(f"SELECT count(*) AS n {count_from}{where}", params))["n"]
+    count_joins = "JOIN screenings s ON s.id = r.screening_id" if filters.needs_screening else ""
+    total = next(db.query(*filters.query("count(*) AS n", count_joins)))["n"]
     offset = (max(filters.page, 1) - 1) * PER_PAGE
-    rows = db.query(
-        f"SELECT {QUEUE_COLUMNS} {QUEUE_FROM}{where} {QUEUE_ORDER} LIMIT ? OFFSET ?",
-        [*params, PER_PAGE, offset],
-    )
+    sql, values = filters.query(QUEUE_COLUMNS, QUEUE_JOINS, f"{QUEUE_ORDER} LIMIT ? OFFSET ?")
+    rows = db.query(sql, [*values, clock.iso(clock.now()), PER_PAGE, offset])
     return [_row(r) for r in rows], total
 
 
 def iter_requests(db: Database, filters: Filters) -> Iterator[dict]:
     """Every matching request in queue order, fetched lazily (for streaming exports)."""
-    where, params = filters.where()
-    for row in db.query(f"SELECT {QUEUE_COLUMNS} {QUEUE_FROM}{where} {QUEUE_ORDER}", params):
+    sql, values = filters.query(QUEUE_COLUMNS, QUEUE_JOINS, QUEUE_ORDER)
+    for row in db.query(sql, [*values, clock.iso(clock.now())]):
         yield _row(row)
 
 
-def counts_by_status(db: Database) -> dict[str, int]:
+def counts_by_status(db: Database, search: str = "", phone_region: str = "US") -> dict[str, int]:
+    """Requests per status; while searching, of the matches only (so a tab never promises more)."""
+    filters = Filters(status="all", search=search, phone_region=phone_region)
     counts = dict.fromkeys(STATUSES, 0)
-    for row in db.query("SELECT status, count(*) AS n FROM requests GROUP BY status"):
+    for row in db.query(*filters.query("r.status, count(*) AS n", "", "GROUP BY r.status")):
         counts[row["status"]] = row["n"]
     return counts
 
@@ -144,21 +234,64 @@ def locations(db: Database) -> list[str]:
     return [r["location"] for r in db.query("SELECT DISTINCT location FROM requests ORDER BY location")]
 
 
+def _amount(minutes: int) -> str:
+    if minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)} days"
+    return f"{minutes // 60} h" if minutes >= 60 else f"{minutes} min"
+
+
+def call_by(row: dict, now: datetime) -> dict[str, Any] | None:
+    """When to call: by the promised time while new, at the call-back time when one is planned.
+
+    {"at": ISO time, "kind": "due" | "call_back", "late": passed?, "text": "overdue by 2 h"}, or None.
+    """
+    if row["status"] == "new":
+        at, kind = row["due_at"], "due"
+    elif row.get("call_back_at") and row["status"] in OPEN_STATUSES:
+        at, kind = row["call_back_at"], "call_back"
+    else:
+        return None
+    delta = clock.parse(at) - now
+    amount = _amount(int(abs(delta.total_seconds()) // 60))
+    late = delta.total_seconds() < 0
+    if kind == "due":
+        text = f"overdue by {amount}" if late else f"due in {amount}"
+    else:
+        text = f"call back now (since {amount})" if late else f"call back in {amount}"
+    return {"at": at, "kind": kind, "late": late, "text": text}
+
+
 def due_text(row: dict, now: datetime) -> tuple[str, bool]:
     """("due in 5 h" / "overdue by 2 h", overdue?) while a request awaits its first call."""
-    if row["status"] != "new":
-        return "", False
-    delta = clock.parse(row["due_at"]) - now
-    minutes = int(abs(delta.total_seconds()) // 60)
-    amount = f"{minutes // 60} h" if minutes >= 60 else f"{minutes} min"
-    if minutes >= 48 * 60:
-        amount = f"{minutes // (24 * 60)} days"
-    return (f"overdue by {amount}", True) if delta.total_seconds() < 0 else (f"due in {amount}", False)
+    found = call_by(row, now) if row["status"] == "new" else None
+    return (found["text"], found["late"]) if found else ("", False)
+
+
+def duplicates(db: Database, rows: list[dict]) -> dict[int, list[str]]:
+    """For each row, the references of other requests with the same phone, or the same name and date of
+    birth, sent within DUPLICATE_DAYS of it: possibly the same patient twice."""
+    if not rows:
+        return {}
+    ids = [row["id"] for row in rows]
+    found: dict[int, list[str]] = {}
+    sql = f"""SELECT r.id, d.reference FROM requests r JOIN requests d
+                ON d.id <> r.id
+               AND (d.phone = r.phone
+                    OR (d.date_of_birth = r.date_of_birth AND lower(trim(d.full_name)) = lower(trim(r.full_name))))
+               AND d.created_at BETWEEN strftime('%Y-%m-%dT%H:%M:%S+00:00', r.created_at, :before)
+                                    AND strftime('%Y-%m-%dT%H:%M:%S+00:00', r.created_at, :after)
+              WHERE r.id IN ({", ".join(f":id{n}" for n in range(len(ids)))})
+              ORDER BY d.created_at"""  # placeholders only, bound values  # nosec B608
+    values = {"before": f"-{DUPLICATE_DAYS} days", "after": f"+{DUPLICATE_DAYS} days",
+              **{f"id{n}": id_ for n, id_ in enumerate(ids)}}
+    for match in db.query(sql, values):
+        found.setdefault(match["id"], []).append(match["reference"])
+    return found
 
 
 def get_request(db: Database, reference: str) -> dict | None:
     row = next(db.query(
-        f"""SELECT r.*, s.outcome, s.flags, s.criteria, s.answers, s.peg_score,
+        f"""SELECT r.*, a.display_name AS assignee, s.outcome, s.flags, s.criteria, s.answers, s.peg_score,
                    s.questionnaire_version, s.rules_version, s.created_at AS screened_at
             {QUEUE_FROM} WHERE r.reference = ?""",
         [normalize_reference(reference) or reference],
@@ -172,19 +305,25 @@ def get_request(db: Database, reference: str) -> dict | None:
 
 
 def events(db: Database, request_id: int) -> list[dict]:
-    return list(db.query(
+    """The request's activity, oldest first; a note struck as entered in error carries the event that struck it."""
+    found = list(db.query(
         """SELECT e.*, u.display_name AS author FROM request_events e JOIN users u ON u.id = e.user_id
            WHERE e.request_id = ? ORDER BY e.at, e.id""",
         [request_id],
     ))
+    strikes = {e["strikes"]: e for e in found if e["strikes"]}
+    for event in found:
+        event["struck_by"] = strikes.get(event["id"])
+    return [e for e in found if not e["strikes"]]
 
 
 def _event(db: Database, request_id: int, user_id: int, kind: str, **values: Any) -> None:
     db.execute(
-        "INSERT INTO request_events (request_id, at, user_id, kind, status, method, result, note)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [request_id, clock.iso(clock.now()), user_id, kind, values.get("status"),
-         values.get("method"), values.get("result"), values.get("note") or None],
+        "INSERT INTO request_events (request_id, at, user_id, kind, status, method, result, outcome, call_back_at,"
+        " strikes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [request_id, clock.iso(clock.now()), user_id, kind, values.get("status"), values.get("method"),
+         values.get("result"), values.get("outcome"), values.get("call_back_at"), values.get("strikes"),
+         values.get("note") or None],
     )
 
 
@@ -193,16 +332,35 @@ def change_status(db: Database, request: dict, user_id: int, status: str, note: 
         raise ValueError(f"cannot go from {request['status']} to {status}")
     with db.atomic():
         _event(db, request["id"], user_id, "status", status=status, note=note)
-        db.execute("UPDATE requests SET status = ?, updated_at = ? WHERE id = ?",
-                   [status, clock.iso(clock.now()), request["id"]])
+        # A request that leaves the open queue has no call-back planned any more.
+        db.execute("UPDATE requests SET status = ?, updated_at = ?,"
+                   " call_back_at = CASE WHEN ? THEN call_back_at END WHERE id = ?",
+                   [status, clock.iso(clock.now()), status in OPEN_STATUSES, request["id"]])
+        if status != "new":
+            outbox.cancel_reminders(db, request["id"])
 
 
-def add_attempt(db: Database, request: dict, user_id: int, method: str, result: str, note: str = "") -> None:
+def record_call(db: Database, request: dict, user_id: int, outcome: str, method: str,
+                call_back_at: datetime | None, note: str = "") -> str:
+    """One call, one action: the attempt (with its note), the status it leads to and the next call-back
+    time (cleared when there is none), together. Returns the request's status afterwards."""
+    found = calls.OUTCOMES[outcome]
+    status = calls.next_status(request["status"], outcome, TRANSITIONS)
     now = clock.iso(clock.now())
+    call_back = clock.iso(call_back_at) if call_back_at and found.call_back and status in OPEN_STATUSES else None
     with db.atomic():
-        _event(db, request["id"], user_id, "attempt", method=method, result=result, note=note)
-        db.execute("UPDATE requests SET attempts = attempts + 1, last_attempt_at = ?, updated_at = ? WHERE id = ?",
-                   [now, now, request["id"]])
+        _event(db, request["id"], user_id, "attempt", method=method, result=found.result, outcome=outcome,
+               call_back_at=call_back, note=note)
+        if status != request["status"]:
+            _event(db, request["id"], user_id, "status", status=status)
+        db.execute(
+            """UPDATE requests SET attempts = attempts + 1, last_attempt_at = ?, last_outcome = ?, status = ?,
+                      call_back_at = ?, updated_at = ? WHERE id = ?""",
+            [now, outcome, status, call_back, now, request["id"]],
+        )
+        if status != "new":
+            outbox.cancel_reminders(db, request["id"])
+    return status
 
 
 def add_note(db: Database, request: dict, user_id: int, note: str) -> None:
@@ -211,8 +369,56 @@ def add_note(db: Database, request: dict, user_id: int, note: str) -> None:
         db.execute("UPDATE requests SET updated_at = ? WHERE id = ?", [clock.iso(clock.now()), request["id"]])
 
 
+def strike_note(db: Database, request: dict, user_id: int, event_id: int) -> bool:
+    """Mark a note entered in error: a new event that strikes it (the note itself is never changed).
+
+    False when this request has no such note, or it is struck already.
+    """
+    with db.atomic():
+        note = next(db.query(
+            """SELECT id FROM request_events e WHERE id = ? AND request_id = ? AND kind = 'note'
+               AND strikes IS NULL AND NOT EXISTS (SELECT 1 FROM request_events x WHERE x.strikes = e.id)""",
+            [event_id, request["id"]]), None)
+        if note is None:
+            return False
+        _event(db, request["id"], user_id, "note", strikes=event_id, note="Entered in error")
+        db.execute("UPDATE requests SET updated_at = ? WHERE id = ?", [clock.iso(clock.now()), request["id"]])
+    return True
+
+
+def assign(db: Database, request: dict, user_id: int | None) -> None:
+    """Take a request (or give it back, with None), so that two people do not call the same patient."""
+    db.execute("UPDATE requests SET assigned_to = ?, updated_at = ? WHERE id = ?",
+               [user_id, clock.iso(clock.now()), request["id"]])
+
+
+def live_state(db: Database) -> dict[str, Any]:
+    """What an open queue polls: counts and a version that changes with any new request or activity.
+
+    No names, no health data; every figure is read from an index.
+    """
+    row = next(db.query(
+        """SELECT (SELECT max(id) FROM requests) AS latest, (SELECT max(id) FROM request_events) AS activity,
+                  (SELECT count(*) FROM requests WHERE status = 'new') AS new,
+                  (SELECT count(*) FROM requests WHERE status = 'new' AND urgent = 1) AS urgent_new"""))
+    return {"version": f"{row['latest'] or 0}.{row['activity'] or 0}", "new": row["new"],
+            "urgent_new": row["urgent_new"]}
+
+
+def next_unreviewed(db: Database, after: dict) -> str | None:
+    """The next open request no physician has reviewed after `after` (urgent first, then oldest first),
+    wrapping round to the first; None when there is no other."""
+    base = """SELECT r.reference FROM requests r WHERE r.status IN ('new', 'contacted', 'unable_to_reach')
+              AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.request_id = r.id) AND r.id <> :i"""
+    later = " AND (r.urgent < :u OR (r.urgent = :u AND (r.created_at > :c OR (r.created_at = :c AND r.id > :i))))"
+    order = " ORDER BY r.urgent DESC, r.created_at, r.id LIMIT 1"
+    values = {"u": after["urgent"], "c": after["created_at"], "i": after["id"]}
+    found = next(db.query(base + later + order, values), None) or next(db.query(base + order, values), None)
+    return found["reference"] if found else None
+
+
 def save_search(db: Database, user_id: int, text: str) -> str:
-    """Keep a search on the server; returns the random id the session holds instead of the text."""
+    """Keep a search on the server; returns the random id the queue's links carry instead of the text."""
     search_id = secrets.token_urlsafe(16)
     db.execute("INSERT INTO queue_searches (id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
                [search_id, user_id, text[:200], clock.iso(clock.now())])

@@ -1,49 +1,38 @@
-"""Front desk: the queue in due order, a request's page, its status, contact attempts and notes."""
+"""Front desk: the queue in call order, a request's page, its calls, status, notes and assignee."""
 from __future__ import annotations
 
 from contextlib import closing
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit, clock, csv_export, fhir, params
-from ..assessment import FLAGS, OUTCOME_LABELS, OUTCOMES, SOURCES
+from ..assessment import FLAGS, OUTCOME_LABELS, SOURCES
 from ..auth import roles_required
 from ..db import connect, get_db
 from ..patient.forms import BEST_TIMES
 from ..references import format_reference
-from . import bp, intake, queue
-from .forms import AttemptForm, NoteForm, ReviewForm, SearchForm, StatusForm
+from . import bp, calls, intake, queue
+from .forms import ActionForm, CallForm, NoteForm, ReviewForm, SearchForm, StatusForm
 
-# The search text (names, phone numbers) stays on the server: out of URLs, logs and the session cookie,
-# which is signed but readable. The session holds only a random id.
-SEARCH_KEY = "queue_search_id"
+# The search text (names, phone numbers) stays on the server: out of URLs, logs and the session cookie.
+# The queue's links carry only the random id of a saved search, so leaving the queue ends it.
 CLINICAL = ("front_desk", "physician")
 EXPORT_HEADER = ["reference", "name", "phone", "email", "location", "outcome", "flags", "status",
                  "submitted", "due"]
 
 
-def _filters() -> queue.Filters:
-    args = request.args
-    status = args.get("status", "open")
-    return queue.Filters(
-        status=status if status in ("open", "all", *queue.STATUSES) else "open",
-        outcome=args.get("outcome", "") if args.get("outcome") in OUTCOMES else "",
-        flag=args.get("flag", "") if args.get("flag") in FLAGS else "",
-        location=args.get("location", "")[:100],
-        review="pending" if args.get("review") == "pending" else "",
-        search=queue.saved_search(get_db(), session.get(SEARCH_KEY), current_user.id),
-        page=params.whole_number(args.get("page"), maximum=99_999) or 1,
-    )
+def _filters(strict: bool = False) -> queue.Filters:
+    return queue.Filters.from_args(get_db(), request.args, current_user.id, strict=strict,
+                                   phone_region=current_app.config["PHONE_REGION"])
 
 
-def _filter_args(filters: queue.Filters, **changes) -> dict:
-    """The filters as URL parameters (codes only, never search text)."""
-    values = {"status": filters.status, "outcome": filters.outcome, "flag": filters.flag,
-              "location": filters.location, "review": filters.review, "page": filters.page, **changes}
-    return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)
-            and not (k == "status" and v == "open")}
+def _bad_input(message: str) -> tuple[str, int]:
+    """A 400 page saying what was wrong, instead of quietly answering something else."""
+    return render_template("errors/staff_error.html", code=400, title="That request cannot be answered",
+                           detail=message), 400
 
 
 @bp.get("/", endpoint="queue")
@@ -54,46 +43,68 @@ def queue_page():
     rows, total = queue.page_of_requests(db, filters)
     audit.record("view_queue", page=filters.page, shown=len(rows))
     now = clock.now()
+    max_attempts = current_app.config["MAX_CALL_ATTEMPTS"]
     for row in rows:
-        row["due_text"], row["overdue"] = queue.due_text(row, now)
-    pages = max(1, -(-total // queue.PER_PAGE))
+        row["call_by"] = queue.call_by(row, now)
+        row["suggest_closing"] = calls.should_suggest_closing(row["status"], row["attempts"], max_attempts)
+    live = queue.live_state(db)
     return render_template(
-        "staff/queue.html", rows=rows, total=total, filters=filters, pages=pages,
-        counts=queue.counts_by_status(db),
+        "staff/queue.html", rows=rows, total=total, filters=filters, pages=max(1, -(-total // queue.PER_PAGE)),
+        counts=queue.counts_by_status(db, filters.search, filters.phone_region),
+        duplicates=queue.duplicates(db, rows), live=live, updated_at=clock.iso(now),
+        poll_seconds=current_app.config["QUEUE_POLL_SECONDS"], idle_minutes=current_app.config["STAFF_IDLE_MINUTES"],
         flag_options=[(code, flag.clinical_text) for code, flag in FLAGS.items()],
         location_options=[(name, name) for name in queue.locations(db)],
-        search_form=SearchForm(q=filters.search), filter_args=lambda **c: _filter_args(filters, **c),
-        STATUS_NAMES=queue.STATUS_NAMES, OUTCOME_LABELS=OUTCOME_LABELS, FLAGS=FLAGS,
-        format_reference=format_reference,
+        search_form=SearchForm(q=filters.search), STATUS_NAMES=queue.STATUS_NAMES, OUTCOME_LABELS=OUTCOME_LABELS,
+        CALL_OUTCOMES=calls.OUTCOMES, format_reference=format_reference,
     )
+
+
+@bp.get("/queue/live.json")
+@roles_required(*CLINICAL)
+def queue_live():
+    """Polled by an open queue page: counts and a version stamp only, no names or health data."""
+    return jsonify(queue.live_state(get_db()))
+
+
+queue_live.passive = True  # a page polling in the background is not someone at work: the idle limit runs on
 
 
 @bp.post("/search")
 @roles_required(*CLINICAL)
 def search():
     form = SearchForm()
+    keep = {name: request.form[name] for name in queue.Filters.NAMES if request.form.get(name)}
+    keep.pop("search_id", None)
+    keep.pop("page", None)
     if form.validate_on_submit():
         text = (form.q.data or "").strip()
         db = get_db()
         queue.forget_searches(db, current_user.id)
-        session.pop(SEARCH_KEY, None)
         if text and request.form.get("action") != "clear":
-            session[SEARCH_KEY] = queue.save_search(db, current_user.id, text)
-    keep = {k: v for k, v in request.form.items() if k in ("status", "outcome", "flag", "location", "review") and v}
+            keep["search_id"] = queue.save_search(db, current_user.id, text)
     return redirect(url_for("staff.queue", **keep), 303)
 
 
 @bp.get("/export.csv")
 @roles_required(*CLINICAL)
 def export():
-    filters = _filters()
+    try:
+        filters = _filters(strict=True)
+    except queue.BadFilter as problem:
+        return _bad_input(f"The export was not made: {problem}.")
     audit.record("export_queue", status=filters.status, outcome=filters.outcome, flag=filters.flag,
                  location=filters.location, searched=bool(filters.search))
+    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+
+    def clinic_time(text: str) -> str:
+        return clock.parse(text).astimezone(zone).isoformat()
 
     def rows(db):
         for r in queue.iter_requests(db, filters):
             yield [format_reference(r["reference"]), r["full_name"], r["phone"], r["email"], r["location"],
-                   r["outcome"], ";".join(r["flags"]), r["status"], r["created_at"], r["due_at"]]
+                   r["outcome"], ";".join(r["flags"]), r["status"], clinic_time(r["created_at"]),
+                   clinic_time(r["due_at"])]
 
     return _csv_download("requests", EXPORT_HEADER, rows)
 
@@ -122,21 +133,32 @@ def _load(reference: str) -> dict:
     return request_row
 
 
-def _render_request(row: dict, status_form=None, attempt_form=None, note_form=None):
+def _call_form(**kwargs) -> CallForm:
+    return CallForm(timezone=current_app.config["CLINIC_TIMEZONE"], **kwargs)
+
+
+def _render_request(row: dict, status_form=None, call_form=None, note_form=None):
     allowed = queue.TRANSITIONS[row["status"]]
-    due_text, overdue = queue.due_text(row, clock.now())
+    now = clock.now()
+    due_text, overdue = queue.due_text(row, now)
     screening = intake.Screening.of(row)
+    db = get_db()
     return render_template(
         "staff/request.html", r=row, age=clock.age(date.fromisoformat(row["date_of_birth"])), BEST_TIMES=BEST_TIMES,
         rules=screening.rules, flags=[e for e in screening.safety_panel(row["flags"]) if e.kind != "stop"],
         age_warning=screening.age_warning(row["date_of_birth"], row["screened_at"]),
-        events=queue.events(get_db(), row["id"]),
+        events=queue.events(db, row["id"]), reviews=intake.reviews(db, row["id"]),
+        duplicates=queue.duplicates(db, [row]).get(row["id"], []),
         status_form=status_form or StatusForm(allowed=allowed),
-        attempt_form=attempt_form or AttemptForm(),
+        call_form=call_form or _call_form(),
         note_form=note_form or NoteForm(),
-        due_text=due_text, overdue=overdue, reference=format_reference(row["reference"]),
+        due_text=due_text, overdue=overdue, call_by=queue.call_by(row, now),
+        reference=format_reference(row["reference"]),
+        suggest_closing=calls.should_suggest_closing(row["status"], row["attempts"],
+                                                     current_app.config["MAX_CALL_ATTEMPTS"]),
+        clinic_timezone=current_app.config["CLINIC_TIMEZONE"],
         OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
-        METHODS=queue.METHODS, RESULTS=queue.RESULTS,
+        METHODS=calls.METHODS, RESULTS=calls.RESULTS, CALL_OUTCOMES=calls.OUTCOMES, format_reference=format_reference,
     )
 
 
@@ -148,43 +170,49 @@ def request_page(reference: str):
     return _render_request(row)
 
 
-def _act(reference: str, form_name: str, make_form, apply):
-    """Validate one of the request page's forms, apply it and audit it in one transaction.
+def _act(reference: str, make_form, apply, render, next_url=None):
+    """Validate a form posted about one request, apply it and audit it in one transaction.
 
-    `apply(db, row, form)` returns (audit action, audit detail, message for the user).
+    `apply(db, row, form)` returns (audit action, audit detail, message for the user); on errors
+    `render(row, form)` shows the page again with them. Then on to `next_url(row)`, by default the
+    request page.
     """
     row = _load(reference)
     form = make_form(row)
     if not form.validate():
-        return _render_request(row, **{form_name: form})
+        return render(row, form)
     db = get_db()
     with db.atomic():
         action, detail, message = apply(db, row, form)
         audit.record(action, "request", row["reference"], **detail)
     flash(message)
-    return redirect(url_for("staff.request_page", reference=row["reference"]), 303)
+    return redirect(next_url(row) if next_url else url_for("staff.request_page", reference=row["reference"]), 303)
 
 
 @bp.post("/requests/<reference>/status")
 @roles_required(*CLINICAL)
 def change_status(reference: str):
     def apply(db, row, form):
-        queue.change_status(db, row, current_user.id, form.status.data, form.note.data or "")
+        queue.change_status(db, row, current_user.id, form.status.data, form.status_note.data or "")
         return ("status_change", {"old": row["status"], "new": form.status.data},
                 f"Status changed to “{queue.STATUS_NAMES[form.status.data]}”.")
 
-    return _act(reference, "status_form", lambda row: StatusForm(allowed=queue.TRANSITIONS[row["status"]]), apply)
+    return _act(reference, lambda row: StatusForm(allowed=queue.TRANSITIONS[row["status"]]), apply,
+                lambda row, form: _render_request(row, status_form=form))
 
 
-@bp.post("/requests/<reference>/attempts")
+@bp.post("/requests/<reference>/calls")
 @roles_required(*CLINICAL)
-def add_attempt(reference: str):
+def record_call(reference: str):
+    """One call, one action: the attempt, the status it leads to, the call-back time and the note."""
     def apply(db, row, form):
-        queue.add_attempt(db, row, current_user.id, form.method.data, form.result.data, form.note.data or "")
-        return ("contact_attempt", {"method": form.method.data, "result": form.result.data},
-                "Contact attempt recorded.")
+        status = queue.record_call(db, row, current_user.id, form.outcome.data, form.method.data,
+                                   form.call_back_at, (form.call_note.data or "").strip())
+        detail = {"method": form.method.data, "outcome": form.outcome.data, "old": row["status"], "new": status}
+        message = f"Call recorded: {calls.OUTCOMES[form.outcome.data].label}. Status: {queue.STATUS_NAMES[status]}."
+        return "contact_attempt", detail, message
 
-    return _act(reference, "attempt_form", lambda row: AttemptForm(), apply)
+    return _act(reference, lambda row: _call_form(), apply, lambda row, form: _render_request(row, call_form=form))
 
 
 @bp.post("/requests/<reference>/notes")
@@ -194,7 +222,39 @@ def add_note(reference: str):
         queue.add_note(db, row, current_user.id, form.note.data.strip())
         return "note_added", {}, "Note added."
 
-    return _act(reference, "note_form", lambda row: NoteForm(), apply)
+    return _act(reference, lambda row: NoteForm(), apply, lambda row, form: _render_request(row, note_form=form))
+
+
+@bp.post("/requests/<reference>/notes/entered-in-error")
+@roles_required(*CLINICAL)
+def strike_note(reference: str):
+    """Mark one of the request's notes (the form's `event`) as entered in error."""
+    event_id = params.whole_number(request.form.get("event"))
+
+    def apply(db, row, form):
+        if event_id is None or not queue.strike_note(db, row, current_user.id, event_id):
+            abort(404)
+        return "note_struck", {"event": event_id}, "Note marked as entered in error."
+
+    return _act(reference, lambda row: ActionForm(), apply,
+                lambda row, form: abort(400))
+
+
+@bp.post("/requests/<reference>/assign")
+@roles_required(*CLINICAL)
+def assign(reference: str):
+    """Take a request ("Assign to me"), or give it back when it is already yours."""
+    def apply(db, row, form):
+        mine = row["assigned_to"] == current_user.id
+        queue.assign(db, row, None if mine else current_user.id)
+        return ("assign", {"to": None if mine else current_user.id},
+                "Given back: no one is assigned." if mine else "Assigned to you.")
+
+    def back_to_the_queue(row):  # from a queue row: the same queue page, every filter kept
+        return url_for("staff.queue", **queue.Filters.from_args(get_db(), request.form, current_user.id).as_args())
+
+    return _act(reference, lambda row: ActionForm(), apply, lambda row, form: abort(400),
+                back_to_the_queue if request.form.get("back") == "queue" else None)
 
 
 # The physician's intake, review and standard exports
@@ -221,16 +281,24 @@ def _render_intake(row: dict, review_form=None):
 @bp.post("/requests/<reference>/review")
 @roles_required("physician")
 def review(reference: str):
-    row = _load(reference)
-    form = ReviewForm()
-    if not form.validate():
-        return _render_intake(row, review_form=form)
-    db = get_db()
-    with db.atomic():
-        intake.add_review(db, row["id"], current_user.id, (form.note.data or "").strip())
-        audit.record("review", "request", row["reference"])
-    flash("Marked as reviewed.")
-    return redirect(url_for("staff.intake_page", reference=row["reference"]), 303)
+    def apply(db, row, form):
+        added = intake.add_review(db, row["id"], current_user.id, (form.note.data or "").strip())
+        return ("review" if added else "review_repeated", {},
+                "Marked as reviewed." if added else "Already marked reviewed by you with this note: nothing added.")
+
+    return _act(reference, lambda row: ReviewForm(), apply, lambda row, form: _render_intake(row, review_form=form),
+                lambda row: url_for("staff.intake_page", reference=row["reference"]))
+
+
+@bp.get("/requests/<reference>/next-unreviewed")
+@roles_required("physician")
+def next_unreviewed(reference: str):
+    """From one intake to the next open request no physician has reviewed yet."""
+    found = queue.next_unreviewed(get_db(), _load(reference))
+    if found is None:
+        flash("No other request is waiting for a review.")
+        return redirect(url_for("staff.queue", review="pending"), 303)
+    return redirect(url_for("staff.intake_page", reference=found), 303)
 
 
 @bp.get("/requests/<reference>/questionnaire-response.json")
@@ -254,7 +322,16 @@ def fhir_response(reference: str):
 @bp.get("/screenings.csv")
 @roles_required("physician")
 def export_screenings():
-    start, end = params.day(request.args.get("from")), params.day(request.args.get("to"), next_day=True)
+    bounds = {}
+    for name, next_day in (("from", False), ("to", True)):
+        text = request.args.get(name, "")
+        bounds[name] = params.day(text, next_day=next_day) if text else None
+        if text and bounds[name] is None:
+            return _bad_input(f"The export was not made: “{name}” must be a date written as YYYY-MM-DD, "
+                              f"for example 2026-11-01.")
+    start, end = bounds["from"], bounds["to"]
+    if start and end and start >= end:
+        return _bad_input("The export was not made: “from” must be on or before “to”.")
     audit.record("export_screenings", start=start, end=end)
     return _csv_download("screenings", intake.screening_header(),
                          lambda db: intake.screening_rows(db, start, end))

@@ -30,7 +30,7 @@ def store_requests(live_server, staff_username):
                 lambda now, urgent=urgent: promises.due_at(urgent, now))
             if urgent:
                 request = queue.get_request(db, reference)
-                queue.add_attempt(db, request, user_id, "phone", "reached")
+                queue.record_call(db, request, user_id, "reached_call_back", "phone", None)
                 queue.change_status(db, queue.get_request(db, reference), user_id, "scheduled")
 
 

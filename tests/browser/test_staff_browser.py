@@ -42,16 +42,18 @@ def test_front_desk_finds_a_new_request_logs_a_call_and_marks_it_contacted(
     assert reference not in page.url
     page.screenshot(path=str(artifacts / "queue.png"), full_page=True)
 
-    page.get_by_role("link", name=reference).click()
+    page.get_by_role("link", name="Casey Browser").click()
     assert_accessible(page)
-    attempt = page.locator("form", has=page.get_by_role("heading", name="Log a contact attempt"))
-    attempt.get_by_label("Phone call").check()
-    attempt.get_by_label("Reached the patient").check()
-    attempt.get_by_label("Note (optional)").fill("Went to the ER yesterday, feeling better.")
-    attempt.get_by_role("button", name="Save attempt").click()
-    assert "Contact attempt recorded." in page.inner_text("main")
+    call = page.locator("form.call-form")
+    assert call.get_by_label("Phone call").is_checked()  # the usual way, chosen already
+    call.get_by_label("Reached: booked").check()
+    call.get_by_label("Note (optional)").fill("Went to the ER yesterday, feeling better.")
+    call.get_by_role("button", name="Save call").click()
+    assert "Call recorded: Reached: booked. Status: Scheduled." in page.inner_text("main")
+    assert page.locator(".lead").inner_text().startswith("Scheduled")
 
-    status = page.locator("form", has=page.get_by_role("heading", name="Change status"))
+    page.get_by_text("Correct the status").click()  # folded away: for corrections only
+    status = page.locator("details.correction form")
     status.get_by_label("Contacted").check()
     status.get_by_role("button", name="Change status").click()
     assert page.locator(".lead").inner_text().startswith("Contacted")
