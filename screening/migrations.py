@@ -287,3 +287,16 @@ def m011_resume_links(db):
         CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
         """
     )
+
+
+@migrations()
+def m019_patient_language(db):
+    # The language a patient chose on the switch, kept with the draft so it follows them to another visit or
+    # device; and the language each screening was answered in. NULL: not chosen (the browser's language applies)
+    # or answered before Spanish existed.
+    db.executescript(
+        """
+        ALTER TABLE drafts ADD COLUMN language TEXT CHECK (language IS NULL OR language IN ('en', 'es'));
+        ALTER TABLE screenings ADD COLUMN language TEXT CHECK (language IS NULL OR language IN ('en', 'es'));
+        """
+    )

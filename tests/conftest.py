@@ -128,7 +128,7 @@ class Patient:
             "preferred_contact": "phone",
             "best_time": "morning",
             "voicemail_ok": "yes",
-            "language": "English",
+            "language": "en",
             "interpreter": "no",
             "patient_status": "new",
             "insurance": "medicare",

@@ -22,23 +22,25 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from .. import clock, fhir, promises, rules
+from .. import clock, fhir, i18n, promises, rules
 from .. import questionnaire as q
 from ..assessment import URGENT, assess, urgency
 from ..db import get_db
 from ..errors import STORAGE_RETRY_SECONDS, after_in_words
 from ..extensions import csrf, limiter
 from ..formatting import masked_email
+from ..i18n import N_
 from ..notify import outbox
 from ..references import format_reference, new_reference
 from ..rules.common import sorted_flags
 from . import bp, drafts, resume_links, submissions
 from .forms import RequestForm, SaveForLaterForm, answer_from_field, field_data, step_form_class
 
-EXPIRED_MESSAGE = ("For your privacy, saved answers are deleted after {days} days, when you choose to start "
-                   "over, or when you open them on another device with an emailed link. Please start again.")
+EXPIRED_MESSAGE = N_("For your privacy, saved answers are deleted after {days} days, when you choose to start "
+                     "over, or when you open them on another device with an emailed link. Please start again.")
 
 
 def _draft():
@@ -74,7 +76,7 @@ def _no_draft_redirect(token):
                 _remember_sent(reference, sent_at)  # the reply to Send was lost a moment ago
                 return redirect(url_for("patient.done"))
             return redirect(url_for("patient.sent"))
-        flash(EXPIRED_MESSAGE.format(days=current_app.config["DRAFT_DAYS"]))
+        flash(gettext(EXPIRED_MESSAGE).format(days=current_app.config["DRAFT_DAYS"]))
     return _without_draft_cookie(redirect(url_for("patient.landing")))
 
 
@@ -109,7 +111,7 @@ def _urgency(answers) -> str | None:
 
 def _resume_target(answers) -> str:
     """Where a returning patient continues: the first step with an unanswered question."""
-    step = q.current().first_incomplete_step(answers)
+    step = i18n.definition().first_incomplete_step(answers)
     if step:
         return url_for("patient.step", step_id=step.id)
     return url_for("patient.adults_only") if _is_minor(answers) else url_for("patient.summary")
@@ -120,7 +122,7 @@ def landing():
     _token, answers = _draft()
     sent_reference = _sent_reference()
     return render_template("patient/landing.html", has_draft=answers is not None,
-                           step_count=len(q.current().steps),
+                           step_count=len(i18n.definition().steps),
                            sent_reference=format_reference(sent_reference) if sent_reference else None)
 
 
@@ -155,7 +157,7 @@ def privacy_practices():
 def start():
     token, answers = _draft()
     if answers is None:
-        token = drafts.create(get_db(), current_app.config["DRAFT_DAYS"])
+        token = drafts.create(get_db(), current_app.config["DRAFT_DAYS"], session.get(i18n.SESSION_KEY))
         answers = {}
     return _with_draft_cookie(redirect(_resume_target(answers), 303), token)
 
@@ -181,7 +183,7 @@ def start_over():
     token, answers = _draft()
     if answers is not None:
         drafts.delete(get_db(), token)
-    flash("Your answers have been deleted.")
+    flash(gettext("Your answers have been deleted."))
     return _without_draft_cookie(redirect(url_for("patient.landing"), 303))
 
 
@@ -189,13 +191,13 @@ def start_over():
 @csrf.exempt  # the form checks its own token, so an expired one re-renders the answers
 @limiter.limit(lambda: current_app.config["STEP_RATE_LIMIT"], methods=["POST"])
 def step(step_id: str):
-    definition = q.current()
+    definition = i18n.definition()
     current = definition.steps_by_id.get(step_id) or abort(404)
     token, answers = _draft()
     if answers is None:
         if request.method == "POST" and token and submissions.reference_for(get_db(), drafts.draft_id(token)):
-            flash("Your request had already been sent, so this change was not used. "
-                  "If something you told us has changed, please call us.")
+            flash(gettext("Your request had already been sent, so this change was not used. "
+                          "If something you told us has changed, please call us."))
         return _no_draft_redirect(token)
     first_gap = definition.first_incomplete_step(answers)
     if not definition.step_applies(current, answers) or (
@@ -207,6 +209,9 @@ def step(step_id: str):
     page = f"step:{current.id}"
     if request.method == "GET":
         kept = drafts.kept_form(get_db(), token, page)
+        if kept and kept.get("language_switch"):  # typed before switching language: shown as typed, unjudged
+            form = form_class(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
+            return _render_step(current, form, answers, [], False, [])
         if kept:  # the answers just posted, with their errors or the questions they added
             form = form_class(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
             form.validate()
@@ -230,7 +235,7 @@ def step(step_id: str):
             with db.atomic():  # the draft and the finished screening are saved together or not at all
                 drafts.save(db, token, merged, current_app.config["DRAFT_DAYS"])
                 if complete and not going_back:
-                    submissions.store_screening(db, drafts.draft_id(token), assess(merged))
+                    submissions.store_screening(db, drafts.draft_id(token), assess(merged), i18n.current_language())
         except sqlite3.Error as error:
             return _not_saved(error, _render_step(current, form, merged, [], False, [], STEP_NOT_SAVED))
         # The cookie lives as long as the draft: DRAFT_DAYS from the last save.
@@ -266,7 +271,7 @@ def autosave(step_id: str):
     Only the answers that are valid are kept, exactly as Continue would keep them; nothing is judged
     or shown: the patient still presses Continue to move on. 204 when saved.
     """
-    definition = q.current()
+    definition = i18n.definition()
     current = definition.steps_by_id.get(step_id) or abort(404)
     token, answers = _draft()
     if answers is None or not definition.step_applies(current, answers):
@@ -323,7 +328,7 @@ def _check_step(definition, current, form, answers) -> StepCheck:
 
 
 def _render_step(current, form, answers, errors, csrf_failed, revealed, not_saved=None):
-    definition = q.current()
+    definition = i18n.definition()
     shown_ids = [i.link_id for i in definition.shown_items(current, answers)]
     form.asked.data = " ".join(shown_ids)
     number, total = definition.progress(current, answers)
@@ -334,8 +339,8 @@ def _render_step(current, form, answers, errors, csrf_failed, revealed, not_save
     )
 
 
-STEP_NOT_SAVED = {"kind": "storage", "what": "Your answers", "button": "Continue"}
-REQUEST_NOT_SAVED = {"kind": "storage", "what": "Your details", "button": "Send my request"}
+STEP_NOT_SAVED = {"kind": "storage", "what": "answers"}
+REQUEST_NOT_SAVED = {"kind": "storage", "what": "details"}
 
 
 def _not_saved(error: sqlite3.Error, page: str):
@@ -363,7 +368,7 @@ def adults_only():
         return _no_draft_redirect(token)
     if not _is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
         return redirect(_resume_target(answers))
-    return render_template("patient/adults_only.html", first_step=q.current().step_ids[0],
+    return render_template("patient/adults_only.html", first_step=i18n.definition().step_ids[0],
                            tier=_urgency(answers))
 
 
@@ -372,7 +377,7 @@ def _finished_draft():
     token, answers = _draft()
     if answers is None:
         return None, _no_draft_redirect(token)
-    if _is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
+    if _is_minor(answers) or i18n.definition().first_incomplete_step(answers) is not None:
         return None, redirect(_resume_target(answers))
     return (token, assess(answers)), None
 
@@ -383,7 +388,7 @@ def summary():
     if detour:
         return detour
     _token, assessment = finished
-    return _render_summary(assessment, q.current())
+    return _render_summary(assessment, i18n.definition())
 
 
 def _render_summary(assessment, definition, sent: dict | None = None, reference: str | None = None) -> str:
@@ -418,9 +423,10 @@ def consultation_request():
     session["request_draft"] = drafts.draft_id(token)  # this visit may see the request it sends
     if request.method == "GET":
         kept = drafts.kept_form(get_db(), token, "request")
-        if kept:  # the details just posted, with their errors
+        if kept:  # the details just posted, with their errors (none for details kept by the language switch)
             form = _request_form(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
-            form.validate()
+            if not kept.get("language_switch"):
+                form.validate()
             return _render_request(form, assessment)
     form = _request_form()
     if request.method == "POST":
@@ -432,7 +438,7 @@ def consultation_request():
             settings = outbox.Settings.from_config(current_app.config)
             try:
                 reference, request_id = submissions.submit_request(
-                    get_db(), token, assessment, form.contact_details(),
+                    get_db(), token, assessment, form.contact_details(), language=i18n.current_language(),
                     due=lambda sent: promises.due_at(assessment.outcome == URGENT, sent),
                     on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
                 )
@@ -455,15 +461,16 @@ def consultation_request():
 def _request_form(**kwargs) -> RequestForm:
     config = current_app.config
     return RequestForm(locations=config["CLINIC_LOCATIONS"], region=config["PHONE_REGION"],
-                       call_windows=promises.clinic().call_windows(), **kwargs)
+                       call_windows=promises.clinic().call_windows(promises.words()),
+                       language=i18n.current_language(), **kwargs)
 
 
 def _tell_if_details_were_not_used(reference: str, form: RequestForm) -> None:
     """The request was already sent with other details (another tab): say that these were not used."""
     if form.validate() and submissions.same_contact(get_db(), reference, form.contact_details()):
         return
-    flash("This request had already been sent, from another tab or window, with the contact details entered "
-          "there. The details you just typed were not used. If we should use them, please call us.")
+    flash(gettext("This request had already been sent, from another tab or window, with the contact details "
+                  "entered there. The details you just typed were not used. If we should use them, please call us."))
 
 
 def _render_request(form: RequestForm, assessment, not_saved: dict | None = None) -> str:
@@ -481,8 +488,7 @@ def _request_limited(limit) -> Response | None:
     _token, assessment = finished
     form = _request_form()
     wait = max(1, math.ceil(limit.reset_at - time.time()))
-    not_saved = {"kind": "limited", "what": "Your details", "button": "Send my request",
-                 "after": after_in_words(wait)}
+    not_saved = {"kind": "limited", "what": "details", "after": after_in_words(wait)}
     return make_response(_render_request(form, assessment, not_saved), 429, {"Retry-After": str(wait)})
 
 
@@ -508,7 +514,7 @@ def sent_summary():
     sent = submissions.sent_request(get_db(), reference) if reference else None
     if sent is None:
         return redirect(url_for("patient.landing"))
-    return _render_summary(sent["assessment"], q.definition(sent["questionnaire_version"]), sent=sent,
+    return _render_summary(sent["assessment"], i18n.definition(sent["questionnaire_version"]), sent=sent,
                            reference=format_reference(reference))
 
 
@@ -547,6 +553,9 @@ def resume_with_code():
         return render_template("patient/resume_link.html", failed=True), 410
     session.clear()  # whatever this browser held before belongs to someone else's visit
     answers = drafts.load(get_db(), new_token)
+    chosen = drafts.language(get_db(), new_token)
+    if chosen:  # the language chosen on the other device comes along
+        session[i18n.SESSION_KEY] = chosen
     return _with_draft_cookie(redirect(_returning_target(answers), 303), new_token)
 
 
@@ -563,8 +572,52 @@ def sent():
 def forget():
     """Forget this device: the draft cookie and the session go, so this browser holds nothing about the patient."""
     session.clear()
-    flash("This browser no longer keeps anything about your screening or your request.")
+    flash(gettext("This browser no longer keeps anything about your screening or your request."))
     return _without_draft_cookie(redirect(url_for("patient.landing"), 303))
+
+
+@bp.post("/language")
+def switch_language():
+    """The language switch on every patient page: the choice holds for this visit and is kept with the draft.
+
+    With JavaScript, the switch also carries what was typed on the page but not yet sent (a step's answers,
+    the request form's details): valid answers are saved, and the page shows again exactly as typed.
+    """
+    chosen = request.form.get("language")
+    if chosen not in i18n.LANGUAGES:
+        abort(400)
+    session[i18n.SESSION_KEY] = chosen
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("patient.landing")  # only a page of this site
+    token, answers = _draft()
+    if answers is not None:
+        db = get_db()
+        drafts.set_language(db, token, chosen)
+        _keep_typed(db, token, answers, target)
+    return redirect(target, 303)
+
+
+def _keep_typed(db, token: str, answers: dict, target: str) -> None:
+    """Save and keep the fields of the page the switch was pressed on (sent along by the script), if any."""
+    typed = MultiDict([(k, v[:KEPT_VALUE_MAX]) for k, v in request.form.items(multi=True)
+                       if k not in ("language", "next", "csrf_token")])
+    if not typed:
+        return
+    definition = i18n.definition()
+    step_id = target.removeprefix("/step/") if target.startswith("/step/") else None
+    current = definition.steps_by_id.get(step_id or "")
+    if current is not None and definition.step_applies(current, answers):
+        form = step_form_class(current.items)(formdata=typed, meta={"csrf": False})
+        form.validate()
+        drafts.save(db, token, definition.shown_answers({**answers, **_valid_answers(current, form)}),
+                    current_app.config["DRAFT_DAYS"])
+        page = f"step:{current.id}"
+    elif target == url_for("patient.consultation_request"):
+        page = "request"
+    else:
+        return
+    drafts.keep_form(db, token, page, list(typed.items(multi=True)), language_switch=True)
 
 
 @bp.get("/questionnaire.json")
