@@ -36,6 +36,10 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "translat
     return message
 
 
+# Words defined outside the extracted files, for the catalog: the FHIR Questionnaire's title (screening/fhir.py).
+EXTRA_MESSAGES = (N_("Medial branch block screening"),)
+
+
 def select_locale() -> str:
     """The patient's choice in this visit, else the choice kept with their draft, else the browser's."""
     if not has_request_context() or request.blueprint not in PATIENT_BLUEPRINTS:

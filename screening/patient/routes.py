@@ -627,4 +627,8 @@ def questionnaire_json():
         definition = q.definition(request.args.get("version", q.CURRENT_VERSION))
     except LookupError:
         abort(404)
-    return jsonify(fhir.questionnaire_resource(definition, current_app.config["FHIR_BASE_URL"]))
+    others = [language for language in i18n.LANGUAGES if language != i18n.DEFAULT_LANGUAGE]
+    translated = ({language: i18n.definition(definition.version, language) for language in others}
+                  if definition.version == q.CURRENT_VERSION else {})  # earlier versions: English only
+    titles = {language: i18n.translate(fhir.TITLE, language) for language in others}
+    return jsonify(fhir.questionnaire_resource(definition, current_app.config["FHIR_BASE_URL"], translated, titles))
