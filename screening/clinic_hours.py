@@ -12,7 +12,7 @@ from itertools import pairwise
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 
 DEFAULT_HOURS = "Mon-Fri 08:00-17:00"
 SLA_MODES = ("business", "clock")
@@ -272,7 +272,7 @@ class ClinicHours:
         else:
             phrase = "{{weekday}}, {{date}} {} {{time}}"
         english_date = f"{day:%B} {day.day}"
-        on_date = english_date if words.locale == "en" else format_date(day, "d MMMM", locale=words.locale)
+        on_date = english_date if words.locale == "en" else format_skeleton("MMMMd", day, locale=words.locale)
         return words.translate(phrase.format(by_or_at)).format(weekday=weekday, date=on_date, time=time_words)
 
     def _open_intervals(self, since: datetime) -> Iterator[tuple[datetime, datetime]]:

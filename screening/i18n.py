@@ -10,6 +10,7 @@ Staff pages stay in English whatever the browser asks for.
 """
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -59,6 +60,14 @@ def select_locale() -> str:
 def current_language() -> str:
     locale = get_locale()
     return locale.language if locale and locale.language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+# Grammar a catalog cannot express: Spanish says "a la 1" but "a las 2" (one o'clock is singular).
+_ONE_OCLOCK = re.compile(r"\blas 1(?=[:\s\u202f\xa0])")
+
+
+def fix_grammar(text: str, language: str) -> str:
+    return _ONE_OCLOCK.sub("la 1", text) if language == "es" else text
 
 
 @cache

@@ -17,7 +17,7 @@ from flask_babel import gettext
 
 from . import clock
 from .clinic_hours import ClinicHours, Words, end_sentence
-from .i18n import current_language
+from .i18n import current_language, fix_grammar
 
 
 def clinic() -> ClinicHours:
@@ -38,7 +38,8 @@ def words() -> Words:
 
 def in_words(due: datetime | str) -> str:
     """'Monday by 10 a.m.' from now; no full stop of its own."""
-    return clinic().promise_in_words(clock.parse(due) if isinstance(due, str) else due, clock.now(), words())
+    said = clinic().promise_in_words(clock.parse(due) if isinstance(due, str) else due, clock.now(), words())
+    return fix_grammar(said, current_language())
 
 
 def init_app(app: Flask) -> None:
@@ -59,4 +60,5 @@ def init_app(app: Flask) -> None:
         if language not in week_in_words:
             week_in_words[language] = app.extensions["clinic_hours"].week_in_words(words())
         return {"clinic_hours_text": week_in_words[language],
-                "clinic_closed_now": app.extensions["clinic_hours"].closed_now_message(clock.now(), words())}
+                "clinic_closed_now": fix_grammar(
+                    app.extensions["clinic_hours"].closed_now_message(clock.now(), words()) or "", language) or None}

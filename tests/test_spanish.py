@@ -240,7 +240,7 @@ def test_dates_times_and_the_call_back_promise_in_spanish(app, spanish):
     spanish.complete(LIKELY)
     html = spanish.client.get("/summary").get_data(as_text=True)
     promise = re.search(r"le llamaremos (.+?) para buscar una hora", html).group(1)
-    assert "a más tardar a las" in promise and " by " not in promise
+    assert "a más tardar a la" in promise and " by " not in promise
     landing = spanish.client.get("/").get_data(as_text=True)
     assert "Abierto de lunes a domingo, de 12 de la noche a 11:59" in landing
 

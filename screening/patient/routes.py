@@ -63,6 +63,17 @@ def _without_draft_cookie(response):
     return response
 
 
+def _open_draft():
+    """The one guard of every page that needs a draft: (token, answers, None), or, when there is no draft
+    (expired, deleted or already sent), (token, None, the redirect that tells the patient why)."""
+    token, answers = _draft()
+    return token, answers, (_no_draft_redirect(token) if answers is None else None)
+
+
+def _all_answered(answers) -> bool:
+    return i18n.definition().first_incomplete_step(answers) is None
+
+
 def _no_draft_redirect(token):
     if token:  # a cookie whose draft is gone: expired, deleted or already sent
         reference = submissions.reference_for(get_db(), drafts.draft_id(token))
@@ -164,9 +175,9 @@ def start():
 
 @bp.get("/continue")
 def resume():
-    token, answers = _draft()
-    if answers is None:
-        return _no_draft_redirect(token)
+    token, answers, detour = _open_draft()
+    if detour:
+        return detour
     return redirect(_returning_target(answers))
 
 
@@ -351,9 +362,9 @@ def _not_saved(error: sqlite3.Error, page: str):
 
 @bp.get("/get-care-now")
 def urgent():
-    token, answers = _draft()
-    if answers is None:
-        return _no_draft_redirect(token)
+    token, answers, detour = _open_draft()
+    if detour:
+        return detour
     tier = _urgency(answers)
     if not tier:
         return redirect(_resume_target(answers))
@@ -363,10 +374,10 @@ def urgent():
 
 @bp.get("/adults-only")
 def adults_only():
-    token, answers = _draft()
-    if answers is None:
-        return _no_draft_redirect(token)
-    if not _is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
+    token, answers, detour = _open_draft()
+    if detour:
+        return detour
+    if not (_is_minor(answers) and _all_answered(answers)):
         return redirect(_resume_target(answers))
     return render_template("patient/adults_only.html", first_step=i18n.definition().step_ids[0],
                            tier=_urgency(answers))
@@ -374,10 +385,10 @@ def adults_only():
 
 def _finished_draft():
     """(token, assessment) when the draft is complete, else a redirect to send the patient to."""
-    token, answers = _draft()
-    if answers is None:
-        return None, _no_draft_redirect(token)
-    if _is_minor(answers) or i18n.definition().first_incomplete_step(answers) is not None:
+    token, answers, detour = _open_draft()
+    if detour:
+        return None, detour
+    if _is_minor(answers) or not _all_answered(answers):
         return None, redirect(_resume_target(answers))
     return (token, assess(answers)), None
 
@@ -522,9 +533,9 @@ def sent_summary():
 @limiter.limit(lambda: current_app.config["SAVE_LINK_RATE_LIMIT"], methods=["POST"])
 def save_for_later():
     """Email a single-use link that opens this draft on another device."""
-    token, answers = _draft()
-    if answers is None:
-        return _no_draft_redirect(token)
+    token, answers, detour = _open_draft()
+    if detour:
+        return detour
     form = SaveForLaterForm()
     if form.validate_on_submit():
         db = get_db()
