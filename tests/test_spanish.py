@@ -270,3 +270,85 @@ def test_staff_pages_stay_in_english_for_a_spanish_browser(app, auth, client):
 def test_compiled_catalog_is_not_committed():
     ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text()
     assert "*.mo" in ignored
+
+
+def assert_same_page_translated(es: str, en: str, where: str) -> None:
+    assert '<html lang="es">' in es and '<html lang="en">' in en, where
+    assert not untranslated(es, en), (where, untranslated(es, en))
+
+
+def post_in(client, language, url, data=None, token_from="/"):
+    html = client.get(token_from, headers={"Accept-Language": language}).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": csrf_token(html), **(data or {})},
+                       headers={"Accept-Language": language})
+
+
+def test_the_pages_that_answer_a_post_are_in_spanish_too(app, spanish, monkeypatch):
+    client = spanish.client
+    spanish.complete(LIKELY)
+    # The finish-later confirmation (shown once per post).
+    pages = {}
+    for language in ("es", "en"):
+        post_in(client, language, "/save-for-later", {"email": "p@example.com"}, "/save-for-later")
+        pages[language] = client.get("/save-for-later", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert "Le estamos enviando un enlace" in pages["es"]
+    assert_same_page_translated(pages["es"], pages["en"], "save-for-later sent")
+    # A code that cannot be used; a form that timed out; an action not allowed.
+    es = client.post("/resume", data={"csrf_token": csrf_token(client.get("/resume").get_data(as_text=True)),
+                                      "code": "WRONG"}, headers={"Accept-Language": "es"})
+    en = client.post("/resume", data={"csrf_token": csrf_token(client.get("/resume").get_data(as_text=True)),
+                                      "code": "WRONG"}, headers={"Accept-Language": "en"})
+    assert es.status_code == en.status_code == 410
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "resume failed")
+    es, en = (client.post("/start-over", headers={"Accept-Language": lang}) for lang in ("es", "en"))
+    assert es.status_code == 400 and "Esta página caducó" in es.get_data(as_text=True)
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "timed out")
+    es, en = (client.put("/summary", headers={"Accept-Language": lang}) for lang in ("es", "en"))
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "405")
+    # A step the database could not save: the honest notice, in Spanish.
+    import sqlite3
+
+    def refuse(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr("screening.patient.routes.drafts.save", refuse)
+    pages = {}
+    for language in ("es", "en"):
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        response = spanish.answer("peg", {"peg_pain": "7"}, asked="peg_pain peg_enjoyment peg_activity")
+        assert response.status_code == 503
+        pages[language] = response.get_data(as_text=True)
+    assert "No pudimos guardar esta página" in pages["es"]
+    assert_same_page_translated(pages["es"], pages["en"], "not saved")
+
+
+def test_a_browser_that_sent_a_request_earlier_and_the_flash_messages_in_spanish(app, spanish):
+    spanish.complete(LIKELY)
+    spanish.send_request()
+    later = app.test_client()  # the next visit: the draft cookie only
+    later.set_cookie("draft", spanish.client.get_cookie("draft").value)
+    es, en = both(later, "/sent")
+    assert "Se envió una solicitud desde este navegador" in es
+    assert_same_page_translated(es, en, "/sent")
+    forgotten = post_in(later, "es", "/forget", token_from="/sent")
+    assert forgotten.status_code == 303
+    assert "Este navegador ya no guarda nada" in later.get("/", headers={"Accept-Language": "es"}).get_data(
+        as_text=True)
+
+
+def test_the_general_limit_page_in_spanish(tmp_path):
+    from screening import create_app
+    from screening.db import init_db
+
+    from .conftest import test_settings
+
+    app = create_app(test_settings(tmp_path, RATELIMIT_ENABLED=True, START_RATE_LIMIT="1 per hour"))
+    init_db(app.config["DATABASE"])
+    client = app.test_client()
+    post_in(client, "es", "/start")
+    client.delete_cookie("draft")
+    es = post_in(client, "es", "/start")
+    en = post_in(client, "en", "/start")
+    assert es.status_code == en.status_code == 429
+    assert "Demasiados intentos desde esta red" in es.get_data(as_text=True)
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "429")
