@@ -11,6 +11,7 @@ Staff pages stay in English whatever the browser asks for.
 from __future__ import annotations
 
 import re
+import sqlite3
 from functools import cache
 from pathlib import Path
 
@@ -51,8 +52,12 @@ def select_locale() -> str:
     from .db import get_db  # the draft's language, when the visit has none of its own yet
     from .patient import drafts
 
-    kept = drafts.language(get_db(), request.cookies.get(drafts.COOKIE_NAME))
+    try:
+        kept = drafts.language(get_db(), request.cookies.get(drafts.COOKIE_NAME))
+    except sqlite3.Error:  # a page about a storage fault must still be readable: the browser's language
+        kept = None
     if kept in LANGUAGES:
+        session[SESSION_KEY] = kept  # for the rest of the visit, without asking the database again
         return kept
     return request.accept_languages.best_match(LANGUAGES, DEFAULT_LANGUAGE)
 

@@ -352,3 +352,21 @@ def test_the_general_limit_page_in_spanish(tmp_path):
     assert es.status_code == en.status_code == 429
     assert "Demasiados intentos desde esta red" in es.get_data(as_text=True)
     assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "429")
+
+
+def test_the_switch_returns_to_the_same_address_with_its_query(patient):
+    patient.complete(LIKELY)
+    html = patient.page("/step/pain?change=1")
+    assert 'name="next" value="/step/pain?change=1"' in html
+    response = switch(patient.client, "es", "/step/pain?change=1")
+    assert response.headers["Location"] == "/step/pain?change=1"
+
+
+def test_pages_stay_readable_when_the_database_cannot_be_read(app, patient, monkeypatch):
+    import sqlite3
+
+    patient.start()
+    monkeypatch.setattr("screening.patient.drafts.language", lambda db, token: (_ for _ in ()).throw(
+        sqlite3.OperationalError("disk I/O error")))
+    response = patient.client.get("/about-the-procedure", headers={"Accept-Language": "es"})
+    assert response.status_code == 200 and '<html lang="es">' in response.get_data(as_text=True)
