@@ -170,16 +170,20 @@ class Definition:
         """This version with every patient-facing word passed through `translate` (staff's words unchanged).
 
         The wording stays defined once, here in English; a catalog holds the other languages
-        (the same fields as `patient_texts` lists, so nothing is missed).
+        (the same fields as `patient_texts` lists, so nothing is missed). Empty words stay empty
+        (gettext would answer "" with the catalog's header).
         """
+        def t(words: str) -> str:
+            return translate(words) if words else words
+
         def item(i: Item) -> Item:
             return replace(
-                i, text=translate(i.text), help=translate(i.help), required_message=translate(i.required_message),
-                scale_anchors=tuple(translate(a) for a in i.scale_anchors), scale_answer=translate(i.scale_answer),
-                options=tuple(replace(o, label=translate(o.label), clinical=o.clinical_label) for o in i.options))
+                i, text=t(i.text), help=t(i.help), required_message=t(i.required_message),
+                scale_anchors=tuple(t(a) for a in i.scale_anchors), scale_answer=t(i.scale_answer),
+                options=tuple(replace(o, label=t(o.label), clinical=o.clinical_label) for o in i.options))
 
         return Definition(self.version, tuple(
-            replace(s, title=translate(s.title), intro=translate(s.intro), items=tuple(item(i) for i in s.items))
+            replace(s, title=t(s.title), intro=t(s.intro), items=tuple(item(i) for i in s.items))
             for s in self.steps), self.upgrades)
 
     def patient_texts(self) -> list[str]:
