@@ -30,7 +30,7 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 # After changing patient-facing words: extract them (babel.cfg says from where), merge them into each
 # language's .po (translate the new and fuzzy entries there), and compile. See README, "Add a language".
 translations: $(VENV)/.installed
-	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-wrap --omit-header -o $(TRANSLATIONS)/messages.pot .
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-wrap --omit-header --add-location=file -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
