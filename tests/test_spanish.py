@@ -154,9 +154,9 @@ def test_urgent_and_under_18_pages_in_spanish(app, spanish):
     assert "Esta evaluación por internet es para adultos" in assert_spanish(minor.client, "/adults-only")
 
 
-def switch(client, language, next_url, **typed):
+def switch(client, to, next_url, **typed):
     html = client.get(next_url).get_data(as_text=True)
-    return client.post("/language", data={"csrf_token": csrf_token(html), "language": language,
+    return client.post("/language", data={"csrf_token": csrf_token(html), "switch_language": to,
                                           "next": next_url, **typed})
 
 
@@ -193,7 +193,7 @@ def test_the_switch_only_goes_to_a_page_of_this_site(patient):
     for target in ("https://evil.example/", "//evil.example/", ""):
         assert switch(patient.client, "es", "/" if not target else "/", next=target).headers["Location"] == "/"
     html = patient.page("/")
-    assert patient.client.post("/language", data={"csrf_token": csrf_token(html), "language": "fr",
+    assert patient.client.post("/language", data={"csrf_token": csrf_token(html), "switch_language": "fr",
                                                   "next": "/"}).status_code == 400
 
 
@@ -387,3 +387,18 @@ def test_the_spanish_definition_keeps_its_shape_and_empty_words_empty():
         assert [o.clinical_label for o in translated.options] == [o.clinical_label for o in item.options]
         assert translated.clinical == item.clinical  # staff's words stay English
     assert spanish.items["age_band"].help == ""
+
+
+def test_the_switch_keeps_request_details_typed_but_not_sent_and_only_the_forms_own_fields(patient, db):
+    patient.complete(LIKELY)
+    patient.page("/request")
+    typed = {"full_name": "Rosa Ejemplo", "phone": "(202) 555-0143", "language": "en", "interpreter": "yes",
+             "date_of_birth-month": "7", "smuggled": "x" * 50}
+    assert switch(patient.client, "es", "/request", **typed).headers["Location"] == "/request"
+    html = patient.page("/request")
+    assert 'value="Rosa Ejemplo"' in html and re.search(r'value="en"\s+checked', html)  # the call: English
+    assert re.search(r'value="yes"\s+checked', html) and 'value="7"' in html
+    assert "Hay un problema" not in html  # nothing judged before Send
+    kept = json.loads(next(db.query("SELECT pending_form FROM drafts"))["pending_form"])
+    assert "smuggled" not in {name for name, _ in kept["fields"]}
+    assert db["requests"].count == 0  # nothing sent

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -298,11 +299,12 @@ def autosave(step_id: str):
 KEPT_VALUE_MAX = 2000  # longer than any field accepts, so the message about it can still be shown
 
 
-def _posted_fields(form) -> list[tuple[str, str]]:
+def _posted_fields(form, posted: MultiDict | None = None) -> list[tuple[str, str]]:
     """What a form with errors keeps for its next page: its own fields only, each of a bounded length."""
     names = {field.name for field in form if field.name != "csrf_token"}
     names |= {f"{field.name}-{part}" for field in form for part in getattr(field, "PARTS", ())}
-    return [(k, v[:KEPT_VALUE_MAX]) for k, v in request.form.items(multi=True) if k in names]
+    posted = request.form if posted is None else posted
+    return [(k, v[:KEPT_VALUE_MAX]) for k, v in posted.items(multi=True) if k in names]
 
 
 @dataclass(frozen=True)
@@ -587,6 +589,10 @@ def forget():
     return _without_draft_cookie(redirect(url_for("patient.landing"), 303))
 
 
+# The switch's own fields; everything else it carries was typed on the page it was pressed on.
+SWITCH_FIELDS = ("switch_language", "next", "csrf_token")
+
+
 @bp.post("/language")
 def switch_language():
     """The language switch on every patient page: the choice holds for this visit and is kept with the draft.
@@ -594,7 +600,7 @@ def switch_language():
     With JavaScript, the switch also carries what was typed on the page but not yet sent (a step's answers,
     the request form's details): valid answers are saved, and the page shows again exactly as typed.
     """
-    chosen = request.form.get("language")
+    chosen = request.form.get("switch_language")
     if chosen not in i18n.LANGUAGES:
         abort(400)
     session[i18n.SESSION_KEY] = chosen
@@ -605,30 +611,29 @@ def switch_language():
     if answers is not None:
         db = get_db()
         drafts.set_language(db, token, chosen)
-        _keep_typed(db, token, answers, target)
+        _keep_typed(db, token, answers, urlsplit(target).path)
     return redirect(target, 303)
 
 
-def _keep_typed(db, token: str, answers: dict, target: str) -> None:
-    """Save and keep the fields of the page the switch was pressed on (sent along by the script), if any."""
-    typed = MultiDict([(k, v[:KEPT_VALUE_MAX]) for k, v in request.form.items(multi=True)
-                       if k not in ("language", "next", "csrf_token")])
+def _keep_typed(db, token: str, answers: dict, path: str) -> None:
+    """Save and keep the fields of the page the switch was pressed on, if it sent any (its own fields only)."""
+    typed = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k not in SWITCH_FIELDS])
     if not typed:
         return
     definition = i18n.definition()
-    step_id = target.removeprefix("/step/") if target.startswith("/step/") else None
-    current = definition.steps_by_id.get(step_id or "")
+    current = definition.steps_by_id.get(path.removeprefix("/step/")) if path.startswith("/step/") else None
     if current is not None and definition.step_applies(current, answers):
         form = step_form_class(current.items)(formdata=typed, meta={"csrf": False})
         form.validate()
         drafts.save(db, token, definition.shown_answers({**answers, **_valid_answers(current, form)}),
                     current_app.config["DRAFT_DAYS"])
         page = f"step:{current.id}"
-    elif target == url_for("patient.consultation_request"):
+    elif path == url_for("patient.consultation_request"):
+        form = _request_form(formdata=typed, meta={"csrf": False})
         page = "request"
     else:
         return
-    drafts.keep_form(db, token, page, list(typed.items(multi=True)), language_switch=True)
+    drafts.keep_form(db, token, page, _posted_fields(form, typed), language_switch=True)
 
 
 @bp.get("/questionnaire.json")

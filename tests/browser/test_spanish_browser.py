@@ -36,6 +36,12 @@ def test_a_spanish_speaker_completes_the_whole_path_in_spanish(context_factory, 
     assert page.get_by_role("heading", name="Hay un problema").is_visible()
     spanish_page(page, assert_accessible)
     page.get_by_label("Nombre completo").fill("Rosa Ejemplo")
+    # Switching language and back keeps what was typed but not yet sent.
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#full_name").input_value() == "Rosa Ejemplo"
+    page.get_by_role("button", name="Español").click()
+    assert page.locator("#full_name").input_value() == "Rosa Ejemplo"
     page.get_by_label("Número de teléfono").fill("202 555 0143")
     page.get_by_label("Mes", exact=True).fill("7")
     page.get_by_label("Día", exact=True).fill("4")
