@@ -102,6 +102,7 @@ def assert_spanish(client, url, status=200):
     es, en = both(client, url, status)
     assert '<html lang="es">' in es and '<html lang="en">' in en, url
     assert "Project-Id-Version" not in es, url  # an empty text looked up: gettext's answer is the header
+    assert not [t for t in texts(es) if re.search(r"(?<!\.)\.\.(?!\.)|\.\s\.", t)], url  # no doubled stop
     assert not untranslated(es, en), (url, untranslated(es, en))
     return es
 
@@ -402,3 +403,12 @@ def test_the_switch_keeps_request_details_typed_but_not_sent_and_only_the_forms_
     kept = json.loads(next(db.query("SELECT pending_form FROM drafts"))["pending_form"])
     assert "smuggled" not in {name for name, _ in kept["fields"]}
     assert db["requests"].count == 0  # nothing sent
+
+
+@pytest.mark.parametrize(("accept", "lang"), [
+    ("es-MX,es;q=0.9", "es"), ("en-US,en;q=0.9,es;q=0.8", "en"), ("fr-FR,fr;q=0.9", "en"), ("", "en"),
+    ("fr;q=0.9,es;q=0.5", "es"),
+])
+def test_the_language_comes_from_the_browser_until_the_patient_chooses(client, accept, lang):
+    html = client.get("/", headers={"Accept-Language": accept}).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
