@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint init-db chromium bench clean data-dictionary
+.PHONY: run test test-fast lint init-db chromium bench clean data-dictionary translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,21 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-init-db: $(VENV)/.installed
+# Compiled catalogs (.mo) are built from the committed .po files, never committed themselves.
+TRANSLATIONS := screening/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) -l $*
+
+# After changing patient-facing words: extract them (babel.cfg says from where), merge them into each
+# language's .po (translate the new and fuzzy entries there), and compile. See README, "Add a language".
+translations: $(VENV)/.installed
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-wrap --omit-header --add-location=file -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
+
+init-db: $(VENV)/.installed $(MO_FILES)
 	FLASK_DEBUG=1 $(BIN)/flask --app run init-db
 	FLASK_DEBUG=1 $(BIN)/flask --app run ensure-admin
 
@@ -43,11 +57,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -c pyproject.toml -r screening config.py run.py bench
 
-test: $(VENV)/.installed-dev chromium lint
+test: $(VENV)/.installed-dev chromium lint $(MO_FILES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Everything but the browser, load and crash tests: about a minute, for while you work.
-test-fast: $(VENV)/.installed-dev
+test-fast: $(VENV)/.installed-dev $(MO_FILES)
 	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 # Regenerate docs/data-dictionary-<version>.md and .csv from the definitions and the rules.

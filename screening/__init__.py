@@ -44,7 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["RATELIMIT_STORAGE_URI"]:  # shared by every worker process, with nothing to install
         app.config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{Path(app.instance_path) / 'ratelimits.db'}"
 
-    from . import auth, db, dictionary, errors, formatting, notify, promises, retention
+    from . import auth, db, dictionary, errors, formatting, i18n, notify, promises, retention
     from .admin import bp as admin_bp
     from .extensions import csrf, limiter
     from .patient import bp as patient_bp
@@ -59,6 +59,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     dictionary.init_app(app)
     retention.init_app(app)
     promises.init_app(app)
+    i18n.init_app(app)
     for blueprint in (errors.bp, patient_bp, auth.bp, staff_bp, admin_bp):
         app.register_blueprint(blueprint)
     from .dashboard import bp as dashboard_bp

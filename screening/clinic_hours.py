@@ -5,12 +5,14 @@ turned into UTC instants one day at a time, so counting open time across a DST c
 elapsed time. Every datetime argument must be timezone-aware (any zone); every result is UTC.
 """
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, format_skeleton, format_time
 
 DEFAULT_HOURS = "Mon-Fri 08:00-17:00"
 SLA_MODES = ("business", "clock")
@@ -102,6 +104,33 @@ def parse_timezone(name: str) -> ZoneInfo:
         raise ValueError(f"Clinic time zone {name!r} is unknown; use a name like 'America/New_York'") from None
 
 
+def _same(message: str) -> str:
+    return message
+
+
+@dataclass(frozen=True)
+class Words:
+    """How days and times are said: English unless the app passes a patient's language and its catalog.
+
+    The English phrases below are the catalog's msgids (kept in step by `make translations`); days,
+    months and a.m./p.m. come from Babel's locale data.
+    """
+
+    translate: Callable[[str], str] = _same
+    locale: str = "en"
+
+
+ENGLISH = Words()
+# The phrases, marked for extraction (babel.cfg: `-k N_`); English needs no lookup.
+N_ = _same
+PHRASES = (
+    N_("today by {time}"), N_("tomorrow by {time}"), N_("{weekday} by {time}"), N_("{weekday}, {date} by {time}"),
+    N_("today at {time}"), N_("tomorrow at {time}"), N_("{weekday} at {time}"), N_("{weekday}, {date} at {time}"),
+    N_("The clinic is closed now. It opens again {when}"), N_("{first} to {last}"), N_("{first} and {last}"),
+    N_("{opens} to {closes}"), N_("{times} and {more}"), N_("12 noon"), N_("12 midnight"),
+)
+
+
 def end_sentence(text: str) -> str:
     """Add a full stop unless the text already ends with one ('... 10 a.m.'), so none is ever doubled."""
     return text if text.endswith(".") else text + "."
@@ -176,7 +205,7 @@ class ClinicHours:
         moment = _utc(created) + timedelta(hours=hours)  # in UTC, so a DST change does not shift it
         return next(max(start, moment) for start, end in self._open_intervals(moment) if end >= moment)
 
-    def promise_in_words(self, due: datetime, now: datetime) -> str:
+    def promise_in_words(self, due: datetime, now: datetime, words: Words = ENGLISH) -> str:
         """'today by 3:30 p.m.', 'tomorrow by 10 a.m.', 'Monday by 12 noon', 'Monday, December 28 by 10 a.m.'.
 
         No sentence punctuation of its own: use end_sentence() rather than appending a full stop.
@@ -185,17 +214,17 @@ class ClinicHours:
         day = due_local.date()
         if (due_local.hour, due_local.minute) == (0, 0):
             day -= timedelta(days=1)  # "Monday by 12 midnight" is the end of Monday
-        return f"{self._day_in_words(day, now)} by {_time_in_words(due_local.time())}"
+        return self._day_in_words(day, now, "by", _time_in_words(due_local.time(), words), words)
 
-    def closed_now_message(self, now: datetime) -> str | None:
+    def closed_now_message(self, now: datetime, words: Words = ENGLISH) -> str | None:
         """None while open, else a full sentence saying when the clinic opens again."""
         if self.is_open(now):
             return None
         opening = self.next_opening(now).astimezone(self.timezone)
-        when = f"{self._day_in_words(opening.date(), now)} at {_time_in_words(opening.time())}"
-        return end_sentence(f"The clinic is closed now. It opens again {when}")
+        when = self._day_in_words(opening.date(), now, "at", _time_in_words(opening.time(), words), words)
+        return end_sentence(words.translate("The clinic is closed now. It opens again {when}").format(when=when))
 
-    def week_in_words(self) -> str:
+    def week_in_words(self, words: Words = ENGLISH) -> str:
         """'Monday to Friday, 8 a.m. to 5 p.m.; Saturday, 9 a.m. to 12 noon': days with the same hours together."""
         groups: list[tuple[list[int], tuple[Interval, ...]]] = []
         for weekday in range(7):
@@ -208,14 +237,17 @@ class ClinicHours:
                 groups.append(([weekday], intervals))
         parts = []
         for days, intervals in groups:
-            named = FULL_DAY_NAMES[days[0]] if len(days) == 1 else (
-                f"{FULL_DAY_NAMES[days[0]]} to {FULL_DAY_NAMES[days[-1]]}" if len(days) > 2
-                else f"{FULL_DAY_NAMES[days[0]]} and {FULL_DAY_NAMES[days[1]]}")
-            times = " and ".join(f"{_time_in_words(o)} to {_time_in_words(c)}" for o, c in intervals)
+            first, last = _weekday_name(days[0], words), _weekday_name(days[-1], words)
+            named = first if len(days) == 1 else words.translate(
+                "{first} to {last}" if len(days) > 2 else "{first} and {last}").format(first=first, last=last)
+            ranges = [_range_in_words(o, c, words) for o, c in intervals]
+            times = ranges[0]
+            for more in ranges[1:]:
+                times = words.translate("{times} and {more}").format(times=times, more=more)
             parts.append(f"{named}, {times}")
         return "; ".join(parts)
 
-    def call_windows(self) -> list[tuple[str, str]]:
+    def call_windows(self, words: Words = ENGLISH) -> list[tuple[str, str]]:
         """Parts of the day the clinic can call in, with their hours: ('afternoon', '12 noon to 5 p.m.')."""
         opens = min(o for intervals in self.week.values() for o, _c in intervals)
         closes = max(c for intervals in self.week.values() for _o, c in intervals)
@@ -223,19 +255,25 @@ class ClinicHours:
         for name, start, end in (("morning", time.min, NOON), ("afternoon", NOON, EVENING),
                                  ("evening", EVENING, END_OF_DAY)):
             if opens < end and closes > start:
-                windows.append((name, f"{_time_in_words(max(opens, start))} to {_time_in_words(min(closes, end))}"))
+                windows.append((name, _range_in_words(max(opens, start), min(closes, end), words)))
         return windows
 
-    def _day_in_words(self, day: date, now: datetime) -> str:
-        """Named relative to today within the coming week; beyond (or in the past) with its date."""
+    def _day_in_words(self, day: date, now: datetime, by_or_at: str, time_words: str, words: Words) -> str:
+        """'Monday by 10 a.m.': the day named relative to today within the coming week; beyond
+        (or in the past) with its date."""
         days_ahead = (day - _utc(now).astimezone(self.timezone).date()).days
+        weekday = _weekday_name(day.weekday(), words)
         if days_ahead == 0:
-            return "today"
-        if days_ahead == 1:
-            return "tomorrow"
-        if 2 <= days_ahead <= 6:
-            return f"{day:%A}"
-        return f"{day:%A, %B} {day.day}"
+            phrase = "today {} {{time}}"
+        elif days_ahead == 1:
+            phrase = "tomorrow {} {{time}}"
+        elif 2 <= days_ahead <= 6:
+            phrase = "{{weekday}} {} {{time}}"
+        else:
+            phrase = "{{weekday}}, {{date}} {} {{time}}"
+        english_date = f"{day:%B} {day.day}"
+        on_date = english_date if words.locale == "en" else format_skeleton("MMMMd", day, locale=words.locale)
+        return words.translate(phrase.format(by_or_at)).format(weekday=weekday, date=on_date, time=time_words)
 
     def _open_intervals(self, since: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Open stretches as UTC (start, end), in order and never overlapping, from the day before `since` on.
@@ -267,10 +305,23 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _time_in_words(wall_time: time) -> str:
+def _weekday_name(weekday: int, words: Words) -> str:
+    if words.locale == "en":
+        return FULL_DAY_NAMES[weekday]
+    return format_date(date(2024, 1, 1) + timedelta(days=weekday), "EEEE", locale=words.locale)  # 2024-01-01: Mon
+
+
+def _range_in_words(opens: time, closes: time, words: Words) -> str:
+    return words.translate("{opens} to {closes}").format(
+        opens=_time_in_words(opens, words), closes=_time_in_words(closes, words))
+
+
+def _time_in_words(wall_time: time, words: Words = ENGLISH) -> str:
     """'10 a.m.', '3:30 p.m.', '12 noon', '12 midnight' (seconds dropped: the time said is never after the due time)."""
     if wall_time.minute == 0 and wall_time.hour in (0, 12):
-        return "12 noon" if wall_time.hour == 12 else "12 midnight"
+        return words.translate("12 noon" if wall_time.hour == 12 else "12 midnight")
+    if words.locale != "en":  # the language's own way: '10 a. m.' in Spanish
+        return format_time(wall_time, "h a" if wall_time.minute == 0 else "h:mm a", locale=words.locale)
     hour = wall_time.hour % 12 or 12
     suffix = "a.m." if wall_time.hour < 12 else "p.m."
     return f"{hour} {suffix}" if wall_time.minute == 0 else f"{hour}:{wall_time.minute:02d} {suffix}"

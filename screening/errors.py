@@ -10,24 +10,28 @@ import time
 import traceback
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from .i18n import N_
 
 bp = Blueprint("errors", __name__)
 
 STAFF_BLUEPRINTS = {"auth", "staff", "admin", "dashboard"}
 STORAGE_RETRY_SECONDS = 30
 
+# Patients read these in their language (staff pages are always English).
 MESSAGES = {
-    400: ("Something went wrong with that request", "Please go back and try again."),
-    403: ("You do not have access to this page", "If you think you should, ask the clinic's administrator."),
-    404: ("Page not found", "Check the address, or start again from the home page."),
-    405: ("That action is not allowed here", "Please go back and use the buttons on the page."),
-    413: ("That was too much to send", "Please shorten your message and try again."),
-    429: ("Too many tries from this network", "Please try again {after}."),
-    500: ("Sorry, something went wrong on our side", "Please try again in a few minutes."),
-    503: ("We could not save this", "Nothing you sent on this page was saved. Please try again {after}."),
+    400: (N_("Something went wrong with that request"), N_("Please go back and try again.")),
+    403: (N_("You do not have access to this page"), N_("If you think you should, ask the clinic's administrator.")),
+    404: (N_("Page not found"), N_("Check the address, or start again from the home page.")),
+    405: (N_("That action is not allowed here"), N_("Please go back and use the buttons on the page.")),
+    413: (N_("That was too much to send"), N_("Please shorten your message and try again.")),
+    429: (N_("Too many tries from this network"), N_("Please try again {after}.")),
+    500: (N_("Sorry, something went wrong on our side"), N_("Please try again in a few minutes.")),
+    503: (N_("We could not save this"), N_("Nothing you sent on this page was saved. Please try again {after}.")),
 }
 
 
@@ -37,13 +41,15 @@ def _for_staff() -> bool:
 
 def after_in_words(seconds: int) -> str:
     if seconds < 90:
-        return "in a minute"
+        return gettext("in a minute")
     minutes = round(seconds / 60)
-    return f"in {minutes} minutes" if minutes < 90 else f"in about {round(minutes / 60)} hours"
+    if minutes < 90:
+        return gettext("in {minutes} minutes").format(minutes=minutes)
+    return gettext("in about {hours} hours").format(hours=round(minutes / 60))
 
 
 def render_error(code: int, retry_after: int | None = None):
-    title, detail = MESSAGES.get(code, MESSAGES[500])
+    title, detail = (gettext(text) for text in MESSAGES.get(code, MESSAGES[500]))
     detail = detail.format(after=after_in_words(retry_after or 0))
     template = "errors/staff_error.html" if _for_staff() else "errors/error.html"
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
@@ -62,8 +68,8 @@ def seconds_until_reset() -> int:
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(_error: CSRFError):
-    title = "This page timed out"
-    detail = "For your security, forms expire after a while. Go back, reload the page and try again."
+    title = gettext("This page timed out")
+    detail = gettext("For your security, forms expire after a while. Go back, reload the page and try again.")
     template = "errors/staff_error.html" if _for_staff() else "errors/error.html"
     return render_template(template, code=400, title=title, detail=detail), 400
 

@@ -6,6 +6,7 @@ was answered under.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from . import questionnaire as q
@@ -15,6 +16,9 @@ MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 # SDC: an answer that cannot be combined with others ("None of these", "I'm not sure").
 OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
+# Core extension: the same text in another language, on a string's element (_text, _display, _title).
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
+TITLE = "Medial branch block screening"
 
 
 def questionnaire_url(base_url: str) -> str:
@@ -36,15 +40,34 @@ def _enable_when(condition: q.Condition | None, system: str) -> dict[str, Any]:
     }
 
 
-def _option(option: q.Option, system: str) -> dict[str, Any]:
-    resource: dict[str, Any] = {"valueCoding": {"system": system, "code": option.code, "display": option.label}}
+def _translations(english: str, others: Mapping[str, str]) -> dict[str, Any]:
+    """The translation extensions for a string element, one per language whose words differ."""
+    return {"extension": [
+        {"url": TRANSLATION, "extension": [{"url": "lang", "valueCode": language},
+                                           {"url": "content", "valueString": text}]}
+        for language, text in sorted(others.items()) if text and text != english]}
+
+
+def _with_translations(resource: dict[str, Any], key: str, others: Mapping[str, str]) -> dict[str, Any]:
+    element = _translations(resource[key], others)
+    if element["extension"]:
+        resource[f"_{key}"] = element
+    return resource
+
+
+def _option(option: q.Option, system: str, others: Mapping[str, q.Option] = {}) -> dict[str, Any]:  # noqa: B006
+    coding = {"system": system, "code": option.code, "display": option.label}
+    resource: dict[str, Any] = {"valueCoding": _with_translations(
+        coding, "display", {language: o.label for language, o in others.items()})}
     if option.exclusive:
         resource["extension"] = [{"url": OPTION_EXCLUSIVE, "valueBoolean": True}]
     return resource
 
 
-def _item(item: q.Item, system: str) -> dict[str, Any]:
-    resource: dict[str, Any] = {"linkId": item.link_id, "text": item.text, "required": item.required}
+def _item(item: q.Item, system: str, others: Mapping[str, q.Item] = {}) -> dict[str, Any]:  # noqa: B006
+    resource: dict[str, Any] = _with_translations(
+        {"linkId": item.link_id, "text": item.text, "required": item.required}, "text",
+        {language: other.text for language, other in others.items()})
     if item.type == q.TEXT:
         resource["type"] = "string"
         resource["maxLength"] = q.TEXT_MAX
@@ -57,31 +80,42 @@ def _item(item: q.Item, system: str) -> dict[str, Any]:
     else:
         resource["type"] = "choice"
         resource["repeats"] = item.type == q.MULTI
-        resource["answerOption"] = [_option(o, system) for o in item.options]
+        resource["answerOption"] = [
+            _option(o, system, {language: other.options[n] for language, other in others.items()})
+            for n, o in enumerate(item.options)]
     resource.update(_enable_when(item.shown_when, system))
     return resource
 
 
-def questionnaire_resource(definition: q.Definition, base_url: str) -> dict[str, Any]:
+def questionnaire_resource(definition: q.Definition, base_url: str,
+                           translations: Mapping[str, q.Definition] = {},  # noqa: B006
+                           titles: Mapping[str, str] = {}) -> dict[str, Any]:  # noqa: B006
+    """The Questionnaire; `translations` (language -> the same version in that language) add the
+    standard translation extension to every text, so one resource carries every language."""
     system = code_system(base_url)
-    return {
+    steps = {language: other.steps_by_id for language, other in translations.items()}
+    items = {language: other.items for language, other in translations.items()}
+    resource = {
         "resourceType": "Questionnaire",
         "id": QUESTIONNAIRE_ID,
         "url": questionnaire_url(base_url),
         "version": definition.version,
         "name": "MedialBranchBlockScreening",
-        "title": "Medial branch block screening",
+        "title": TITLE,
         "status": "active",
         "subjectType": ["Patient"],
         "description": "Patient self-screening for a diagnostic medial branch block. "
                        "A screening result, not a diagnosis.",
         "item": [
-            {"linkId": step.id, "type": "group", "text": step.title,
+            {**_with_translations({"linkId": step.id, "type": "group", "text": step.title}, "text",
+                                  {language: by_id[step.id].title for language, by_id in steps.items()}),
              **_enable_when(step.shown_when, system),
-             "item": [_item(item, system) for item in step.items]}
+             "item": [_item(item, system, {language: found[item.link_id] for language, found in items.items()})
+                      for item in step.items]}
             for step in definition.steps
         ],
     }
+    return _with_translations(resource, "title", titles)
 
 
 ASSESSMENT_EXTENSION = "StructureDefinition/mbb-screening-assessment"

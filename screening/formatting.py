@@ -4,9 +4,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from babel.dates import format_date, format_datetime
 from flask import Flask, current_app
 
 from . import clock
+from .i18n import current_language, fix_grammar
 from .rules.common import URGENCY_LABELS
 
 
@@ -20,13 +22,23 @@ def _ampm(text: str) -> str:
     return text.replace("AM", "a.m.").replace("PM", "p.m.")
 
 
+# A date and time for patients, per language other than English (CLDR patterns; English keeps its own below).
+PATIENT_TIME_FORMATS = {"es": "EEEE d 'de' MMMM 'a las' h:mm a"}
+
+
 def patient_time(moment: datetime | str) -> str:
-    """'Friday, November 27 at 9:14 a.m.', for patients."""
+    """'Friday, November 27 at 9:14 a.m.', for patients, in their language ('viernes 27 de noviembre a las 9:14')."""
+    language = current_language()
+    if language in PATIENT_TIME_FORMATS:
+        return fix_grammar(format_datetime(local(moment), PATIENT_TIME_FORMATS[language], locale=language), language)
     return _ampm(local(moment).strftime("%A, %B %-d at %-I:%M %p"))
 
 
 def patient_date(moment: datetime | str) -> str:
-    """'November 27, 2026', for a printed page."""
+    """'November 27, 2026', for a printed page, in the patient's language."""
+    language = current_language()
+    if language != "en":
+        return format_date(local(moment), "long", locale=language)
     return local(moment).strftime("%B %-d, %Y")
 
 

@@ -347,3 +347,16 @@ def m013_request_search_index(db):
         END;
         """  # the schema's own text, no input  # nosec B608
     db.executescript(script)
+
+
+@migrations()
+def m019_patient_language(db):
+    # The language a patient chose on the switch, kept with the draft so it follows them to another visit or
+    # device; and the language each screening was answered in. NULL: not chosen (the browser's language applies)
+    # or answered before Spanish existed.
+    db.executescript(
+        """
+        ALTER TABLE drafts ADD COLUMN language TEXT CHECK (language IS NULL OR language IN ('en', 'es'));
+        ALTER TABLE screenings ADD COLUMN language TEXT CHECK (language IS NULL OR language IN ('en', 'es'));
+        """
+    )

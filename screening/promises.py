@@ -13,9 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app
+from flask_babel import gettext
 
 from . import clock
-from .clinic_hours import ClinicHours, end_sentence
+from .clinic_hours import ClinicHours, Words, end_sentence
+from .i18n import current_language, fix_grammar
 
 
 def clinic() -> ClinicHours:
@@ -29,9 +31,15 @@ def due_at(urgent: bool, sent: datetime) -> datetime:
     return clinic().due_at(sent, config["CONTACT_SLA_HOURS"], config["CONTACT_SLA_MODE"])
 
 
+def words() -> Words:
+    """Days and times in the language of the page (English on staff pages)."""
+    return Words(gettext, current_language())
+
+
 def in_words(due: datetime | str) -> str:
     """'Monday by 10 a.m.' from now; no full stop of its own."""
-    return clinic().promise_in_words(clock.parse(due) if isinstance(due, str) else due, clock.now())
+    said = clinic().promise_in_words(clock.parse(due) if isinstance(due, str) else due, clock.now(), words())
+    return fix_grammar(said, current_language())
 
 
 def init_app(app: Flask) -> None:
@@ -44,9 +52,13 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(in_words, "promise")
     app.add_template_filter(end_sentence, "end_sentence")
 
-    week_in_words = app.extensions["clinic_hours"].week_in_words()  # fixed for the life of the app
+    week_in_words = {}  # fixed for the life of the app: worked out once per language
 
     @app.context_processor
     def clinic_hours_words() -> dict:
-        return {"clinic_hours_text": week_in_words,
-                "clinic_closed_now": app.extensions["clinic_hours"].closed_now_message(clock.now())}
+        language = current_language()
+        if language not in week_in_words:
+            week_in_words[language] = app.extensions["clinic_hours"].week_in_words(words())
+        return {"clinic_hours_text": week_in_words[language],
+                "clinic_closed_now": fix_grammar(
+                    app.extensions["clinic_hours"].closed_now_message(clock.now(), words()) or "", language) or None}

@@ -128,7 +128,7 @@ class Patient:
             "preferred_contact": "phone",
             "best_time": "morning",
             "voicemail_ok": "yes",
-            "language": "English",
+            "language": "en",
             "interpreter": "no",
             "patient_status": "new",
             "insurance": "medicare",
@@ -254,3 +254,17 @@ def make_request(app):
             return next(db.query("SELECT * FROM requests WHERE reference = ?", [reference]))
 
     return make
+
+
+def pytest_sessionstart(session):
+    """Compile the translation catalogs (as `make test` does), so pytest run directly sees Spanish too."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from screening.i18n import TRANSLATIONS
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source, mo.open("wb") as target:
+                write_mo(target, read_po(source))

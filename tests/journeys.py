@@ -414,7 +414,7 @@ class Patient:
             "csrf_token": _csrf(html, where), "full_name": j.full_name, "phone": j.phone, "email": j.email,
             "date_of_birth-month": "3", "date_of_birth-day": str(1 + j.number % 28), "date_of_birth-year": "1968",
             "preferred_contact": "phone", "best_time": "morning", "patient_status": "new",
-            "voicemail_ok": "yes", "language": "English", "interpreter": "no",
+            "voicemail_ok": "yes", "language": "en", "interpreter": "no",
             "insurance": "medicare", "message": "", "website": "", "consent": "y",
         }
         if j.lose_request_answer:

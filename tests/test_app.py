@@ -284,3 +284,6 @@ def test_the_codes_in_python_match_the_checks_in_the_schema(db):
     assert allowed("requests", "status") == set(STATUSES)
     assert allowed("screenings", "outcome") == set(assessment.OUTCOMES)
     assert allowed("outbox", "kind") == set(KINDS)
+    from screening.i18n import LANGUAGES
+
+    assert allowed("drafts", "language") == allowed("screenings", "language") == set(LANGUAGES)

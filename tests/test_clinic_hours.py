@@ -345,3 +345,41 @@ def test_week_in_words(hours, words):
 ])
 def test_call_windows_follow_the_hours(hours, windows):
     assert ClinicHours.from_config(hours, "", "America/New_York").call_windows() == windows
+
+
+# --- in the patient's language -------------------------------------------------------------------------------
+
+
+def spanish():
+    from screening.clinic_hours import Words
+    from screening.i18n import catalog
+
+    return Words(catalog("es").gettext, "es")
+
+
+def plain(text: str) -> str:
+    """CLDR puts no-break spaces in 'p. m.': compare with ordinary ones."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.mark.parametrize(("due", "now", "expected"), [
+    (ny(2026, 6, 9, 15, 30), TUESDAY_10AM, "hoy, a más tardar a las 3:30 p. m."),
+    (ny(2026, 6, 10, 10), TUESDAY_10AM, "mañana, a más tardar a las 10 a. m."),
+    (ny(2026, 6, 11, 12), TUESDAY_10AM, "el jueves, a más tardar a las 12 del mediodía"),
+    (ny(2026, 6, 16, 10), TUESDAY_10AM, "el martes 16 de junio, a más tardar a las 10 a. m."),
+    (ny(2026, 6, 10, 0), TUESDAY_10AM, "hoy, a más tardar a las 12 de la noche"),
+])
+def test_promise_in_spanish(due, now, expected):
+    assert plain(clinic().promise_in_words(due, now, spanish())) == expected
+
+
+def test_the_week_and_the_closed_message_in_spanish():
+    hours = clinic("Mon-Fri 08:00-12:00, 13:00-17:00; Sat 09:00-12:00")
+    assert plain(hours.week_in_words(spanish())) == (
+        "de lunes a viernes, de 8 a. m. a 12 del mediodía y de 1 p. m. a 5 p. m.; sábado, de 9 a. m. a 12 del mediodía")
+    assert plain(clinic().closed_now_message(ny(2026, 6, 6, 10), spanish())) == (
+        "La clínica está cerrada ahora. Vuelve a abrir el lunes a las 8 a. m.")
+    assert [code for code, _ in hours.call_windows(spanish())] == ["morning", "afternoon"]
+    # English stays exactly as it was when no language is given.
+    assert hours.week_in_words() == (
+        "Monday to Friday, 8 a.m. to 12 noon and 1 p.m. to 5 p.m.; Saturday, 9 a.m. to 12 noon")

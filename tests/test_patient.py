@@ -752,7 +752,7 @@ def test_an_under_18_is_told_at_once_that_the_screening_is_for_adults(patient):
     patient.start()
     patient.answer("age", {"age_band": "under_18"})
     html = patient.page("/step/urgent")
-    assert html.index("This screening is for adults (18 and over)") < html.index("<form")
+    assert html.index("This screening is for adults (18 and over)") < html.index('<form method="post" action="/step/')
 
 
 def test_a_second_tab_with_other_details_is_told_its_details_were_not_used(app, patient, client, db):

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale, gettext
 from sqlite_utils import Database
 
 from .. import clock
@@ -86,16 +87,19 @@ def enqueue_new_request(db: Database, settings: Settings, request: dict[str, Any
     # An urgent request's subject says so first, and nothing more: long subjects get cut in inboxes.
     subject = (f"URGENT: New consultation request {reference}" if request["urgent"]
                else f"New consultation request {reference} ({outcome.lower()})")
-    body = render_template("email/new_request.txt", reference=reference, outcome=outcome,
-                           link=settings.request_link(request["reference"]),
-                           urgent=request["urgent"], due_at=request["due_at"], settings=settings)
+    with force_locale("en"):  # for the front desk, whatever language the patient's pages were in
+        body = render_template("email/new_request.txt", reference=reference, outcome=outcome,
+                               link=settings.request_link(request["reference"]),
+                               urgent=request["urgent"], due_at=request["due_at"], settings=settings)
     for address in settings.front_desk:
         _enqueue(db, "new_request", request["id"], address, subject, body)
     if settings.patient_confirmation and request.get("email"):
         body = render_template("email/patient_confirmation.txt", reference=reference, settings=settings,
                                due_at=request["due_at"])
-        _enqueue(db, "patient_confirmation", request["id"], request["email"],
-                 f"{settings.clinic_name}: we received your request ({reference})", body)
+        # In the patient's language, like the pages they sent it from.
+        subject = gettext("{clinic}: we received your request ({reference})").format(
+            clinic=settings.clinic_name, reference=reference)
+        _enqueue(db, "patient_confirmation", request["id"], request["email"], subject, body)
 
 
 def cancel_reminders(db: Database, request_id: int) -> int:
@@ -109,7 +113,8 @@ def enqueue_resume_link(db: Database, settings: Settings, recipient: str, code: 
     only when the email is sent (`code` is a placeholder), so the outbox never holds it."""
     body = render_template("email/resume_link.txt", page=f"{settings.public_base_url}/resume", code=code,
                            expires_at=expires_at, settings=settings)
-    _enqueue(db, "resume_link", None, recipient, f"{settings.clinic_name}: your link to finish your screening", body)
+    subject = gettext("{clinic}: your link to finish your screening").format(clinic=settings.clinic_name)
+    _enqueue(db, "resume_link", None, recipient, subject, body)
 
 
 def enqueue_overdue(db: Database, settings: Settings) -> int:

@@ -26,16 +26,29 @@ def draft_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(db: Database, days: int) -> str:
+def create(db: Database, days: int, language: str | None = None) -> str:
     token = new_token()
     now = clock.now()
     db.execute(
-        "INSERT INTO drafts (id, answers, created_at, updated_at, expires_at, questionnaire_version)"
-        " VALUES (?, '{}', ?, ?, ?, ?)",
+        "INSERT INTO drafts (id, answers, created_at, updated_at, expires_at, questionnaire_version, language)"
+        " VALUES (?, '{}', ?, ?, ?, ?, ?)",
         [draft_id(token), clock.iso(now), clock.iso(now), clock.iso(now + timedelta(days=days)),
-         questionnaire.CURRENT_VERSION],
+         questionnaire.CURRENT_VERSION, language],
     )
     return token
+
+
+def language(db: Database, token: str | None) -> str | None:
+    """The language the patient chose for this draft (None: they have not chosen; the browser decides)."""
+    if not token or len(token) > 64:
+        return None
+    row = next(db.query("SELECT language FROM drafts WHERE id = ? AND expires_at > ?",
+                        [draft_id(token), clock.iso(clock.now())]), None)
+    return row["language"] if row else None
+
+
+def set_language(db: Database, token: str, chosen: str) -> None:
+    db.execute("UPDATE drafts SET language = ? WHERE id = ?", [chosen, draft_id(token)])
 
 
 def load(db: Database, token: str | None) -> dict[str, Any] | None:

@@ -8,7 +8,10 @@ from functools import cache
 from typing import Any
 
 import phonenumbers
+from babel.numbers import format_decimal
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -16,15 +19,18 @@ from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from .. import clock
+from ..i18n import N_, current_language
 from ..questionnaire import MULTI, SCALE, SCALE_MAX, SCALE_MIN, TEXT, TEXT_MAX, Item
 
-INVALID_CHOICE = "Choose one of the answers shown"
+INVALID_CHOICE = _l("Choose one of the answers shown")
 MESSAGE_MAX = 1000
 ACCESSIBILITY_MAX = 500
 PREFER_NOT_TO_SAY = "prefer_not"
 OLDEST_AGE = 115  # older than the oldest people alive: a typing mistake
 # Parts of the day the clinic can call in; the form adds the clinic's own hours to each, from CLINIC_HOURS.
-BEST_TIMES = {"morning": "Mornings", "afternoon": "Afternoons", "evening": "Early evenings"}
+BEST_TIMES = {"morning": _l("Mornings"), "afternoon": _l("Afternoons"), "evening": _l("Early evenings")}
+# The language for our call: a patient's page language is offered first (codes as stored on the request).
+CALL_LANGUAGES = {"en": _l("English"), "es": _l("Spanish (español)")}
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -33,6 +39,11 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def without_control_characters(text: str | None) -> str | None:
     """Typed text as people meant it: no NUL or other invisible control characters (line breaks stay)."""
     return CONTROL_CHARACTERS.sub("", text) if isinstance(text, str) else text
+
+
+def count_message(message: str, count: int) -> LazyString:
+    """A message naming a number of characters, written the page language's way ('1,000', '1000')."""
+    return LazyString(lambda: gettext(message).format(count=format_decimal(count, locale=current_language())))
 
 
 def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
@@ -74,15 +85,15 @@ class MultiChoiceField(SelectMultipleField):
             raise StopValidation(INVALID_CHOICE)
         alone = chosen & self.exclusive
         if alone and len(chosen) > 1:
-            label = self.labels.get(sorted(alone)[0], "None of these")
-            raise StopValidation(f"“{label}” cannot be chosen with other answers. "
-                                 "Untick it, or untick the others")
+            label = self.labels.get(sorted(alone)[0], gettext("None of these"))
+            raise StopValidation(gettext("“{label}” cannot be chosen with other answers. "
+                                         "Untick it, or untick the others").format(label=label))
 
 
 def field_for(item: Item) -> Field:
     if item.type == TEXT:
         return StringField(item.text, filters=[without_control_characters], validators=[
-            Length(max=TEXT_MAX, message=f"Use {TEXT_MAX} characters or fewer. A short name is enough")])
+            Length(max=TEXT_MAX, message=_l("Use %(max)d characters or fewer. A short name is enough"))])
     if item.type == MULTI:
         return MultiChoiceField(
             item.text,
@@ -126,6 +137,8 @@ class DateOfBirthField(Field):
     """Month, day and year as three inputs (`<name>-month` ...), easier than a picker."""
 
     PARTS = ("month", "day", "year")
+    MISSING = {"month": N_("Date of birth must include a month"), "day": N_("Date of birth must include a day"),
+               "year": N_("Date of birth must include a year")}
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         self.process_errors = []
@@ -141,103 +154,108 @@ class DateOfBirthField(Field):
     def pre_validate(self, form):
         parts = self.parts
         if not any(parts.values()):
-            raise StopValidation("Enter your date of birth")
+            raise StopValidation(gettext("Enter your date of birth"))
         missing = [part for part in self.PARTS if not parts[part]]
         if missing:
-            raise StopValidation(f"Date of birth must include a {missing[0]}")
+            raise StopValidation(gettext(self.MISSING[missing[0]]))
         try:
             year = int(parts["year"])
             born = date(year, int(parts["month"]), int(parts["day"]))
         except ValueError:
-            raise StopValidation("Date of birth must be a real date, for example 3 27 1968") from None
+            raise StopValidation(gettext("Date of birth must be a real date, for example 3 27 1968")) from None
         if len(parts["year"]) != 4:
-            raise StopValidation("Year of birth must have 4 digits, for example 1968")
+            raise StopValidation(gettext("Year of birth must have 4 digits, for example 1968"))
         earliest = clock.now().year - OLDEST_AGE
         if year < earliest:
-            raise StopValidation(f"Year of birth must be {earliest} or later. Check the year")
+            raise StopValidation(gettext("Year of birth must be {year} or later. Check the year").format(year=earliest))
         if born > clock.now().date():
-            raise StopValidation("Date of birth must be in the past")
+            raise StopValidation(gettext("Date of birth must be in the past"))
         if clock.age(born) < 18:
-            raise StopValidation("You must be 18 or older to request a consultation online. "
-                                 "Please call us instead")
+            raise StopValidation(gettext("You must be 18 or older to request a consultation online. "
+                                         "Please call us instead"))
         self.data = born
 
 
 class SaveForLaterForm(FlaskForm):
-    email = StringField("Your email address")
+    email = StringField(_l("Your email address"))
 
     def validate_email(self, field):
         try:
             field.data = validate_email((field.data or "").strip(), check_deliverability=False).normalized
         except EmailNotValidError:
-            raise ValidationError("Enter an email address like name@example.com") from None
+            raise ValidationError(gettext("Enter an email address like name@example.com")) from None
 
 
 class RequestForm(FlaskForm):
     full_name = StringField(
-        "Full name", filters=[without_control_characters],
-        validators=[DataRequired("Enter your full name"),
-                    Length(max=200, message="Name must be 200 characters or fewer")],
+        _l("Full name"), filters=[without_control_characters],
+        validators=[DataRequired(_l("Enter your full name")),
+                    Length(max=200, message=_l("Name must be 200 characters or fewer"))],
     )
-    date_of_birth = DateOfBirthField("Date of birth")
+    date_of_birth = DateOfBirthField(_l("Date of birth"))
     preferred_contact = ChoiceField(
-        "How should we contact you?", required_message="Choose how we should contact you",
-        choices=choices(("phone", "Phone call"), ("email", "Email"), ("either", "Either is fine")),
+        _l("How should we contact you?"), required_message=_l("Choose how we should contact you"),
+        choices=choices(("phone", _l("Phone call")), ("email", _l("Email")), ("either", _l("Either is fine"))),
     )
-    phone = StringField("Phone number")
-    email = StringField("Email address")
+    phone = StringField(_l("Phone number"))
+    email = StringField(_l("Email address"))
     best_time = MultiChoiceField(
-        "When are good times to call you?", required_message="Choose at least one time we can call you",
+        _l("When are good times to call you?"), required_message=_l("Choose at least one time we can call you"),
     )
     voicemail_ok = ChoiceField(
-        "May we leave a voicemail if you do not answer?", required_message="Tell us if we may leave a voicemail",
-        choices=choices(("yes", "Yes"), ("no", "No, please call again")),
+        _l("May we leave a voicemail if you do not answer?"),
+        required_message=_l("Tell us if we may leave a voicemail"),
+        choices=choices(("yes", _l("Yes")), ("no", _l("No, please call again"))),
     )
     language = ChoiceField(
-        "Which language do you prefer for our call?", required_message="Choose the language you prefer",
-        choices=choices(("English", "English"), ("Spanish", "Spanish (español)"), ("other", "Another language")),
+        _l("Which language do you prefer for our call?"), required_message=_l("Choose the language you prefer"),
+        choices=choices(*CALL_LANGUAGES.items(), ("other", _l("Another language"))),
     )
-    language_other = StringField("Which language?", filters=[without_control_characters], validators=[
-        Length(max=60, message="Write the language in 60 characters or fewer")])
+    language_other = StringField(_l("Which language?"), filters=[without_control_characters], validators=[
+        Length(max=60, message=_l("Write the language in 60 characters or fewer"))])
     interpreter = ChoiceField(
-        "Would you like an interpreter?", required_message="Tell us if you would like an interpreter",
-        choices=choices(("no", "No"), ("yes", "Yes, please")),
+        _l("Would you like an interpreter?"), required_message=_l("Tell us if you would like an interpreter"),
+        choices=choices(("no", _l("No")), ("yes", _l("Yes, please"))),
     )
     accessibility_needs = TextAreaField(
-        "Do you need anything to make the call or the visit easier? (optional)", filters=[without_control_characters],
+        _l("Do you need anything to make the call or the visit easier? (optional)"),
+        filters=[without_control_characters],
         validators=[Length(max=ACCESSIBILITY_MAX,
-                           message=f"Write this in {ACCESSIBILITY_MAX:,} characters or fewer")],
+                           message=count_message(N_("Write this in {count} characters or fewer"), ACCESSIBILITY_MAX))],
     )
-    location = ChoiceField("Which location would you prefer?", required_message="Choose a location")
+    location = ChoiceField(_l("Which location would you prefer?"), required_message=_l("Choose a location"))
     patient_status = ChoiceField(
-        "Have you been to our clinic before?", required_message="Tell us if you have been to our clinic before",
-        choices=choices(("new", "No, I am a new patient"), ("existing", "Yes, I have been here before")),
+        _l("Have you been to our clinic before?"), required_message=_l("Tell us if you have been to our clinic before"),
+        choices=choices(("new", _l("No, I am a new patient")), ("existing", _l("Yes, I have been here before"))),
     )
     insurance = ChoiceField(
-        "What kind of health insurance do you have? (optional)",
-        choices=choices(("medicare", "Medicare"), ("medicaid", "Medicaid"),
-                        ("commercial", "Insurance from an employer or a private plan"),
-                        ("self_pay", "No insurance: I will pay myself"), ("other", "Other"),
-                        (PREFER_NOT_TO_SAY, "I prefer not to say")),
+        _l("What kind of health insurance do you have? (optional)"),
+        choices=choices(("medicare", _l("Medicare")), ("medicaid", _l("Medicaid")),
+                        ("commercial", _l("Insurance from an employer or a private plan")),
+                        ("self_pay", _l("No insurance: I will pay myself")), ("other", _l("Other")),
+                        (PREFER_NOT_TO_SAY, _l("I prefer not to say"))),
     )
     message = TextAreaField(
-        "Anything else you want us to know? (optional)", filters=[without_control_characters],
-        validators=[Length(max=MESSAGE_MAX, message=f"Your message is over {MESSAGE_MAX:,} characters. "
-                                                    "Shorten it, or tell us the rest when we call")],
+        _l("Anything else you want us to know? (optional)"), filters=[without_control_characters],
+        validators=[Length(max=MESSAGE_MAX, message=count_message(N_(
+            "Your message is over {count} characters. Shorten it, or tell us the rest when we call"), MESSAGE_MAX))],
     )
     consent = BooleanField(
-        "I agree that the clinic may contact me about this request. I understand this "
-        "screening is not medical advice or a diagnosis.",
-        validators=[DataRequired("Tick the box to agree, so that we can contact you")],
+        _l("I agree that the clinic may contact me about this request. I understand this "
+           "screening is not medical advice or a diagnosis."),
+        validators=[DataRequired(_l("Tick the box to agree, so that we can contact you"))],
     )
     # Hidden from people; bots that fill every field give themselves away.
-    website = StringField("Leave this empty")
+    website = StringField(_l("Leave this empty"))
 
-    def __init__(self, *args, locations=(), region="US", call_windows=(("morning", ""), ("afternoon", "")), **kwargs):
+    def __init__(self, *args, locations=(), region="US", call_windows=(("morning", ""), ("afternoon", "")),
+                 language: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
         # Only the times the clinic calls in, with its hours: no promise of a call it cannot make.
         self.best_time.choices = choices(*((code, f"{BEST_TIMES[code]}, {hours}" if hours else BEST_TIMES[code])
                                            for code, hours in call_windows))
+        if self.language.raw_data is None and language in CALL_LANGUAGES:
+            self.language.data = language  # a first look at the form: the language of the pages they read
         self.location.choices = choices(*((name, name) for name in locations))
         self.fixed_location = locations[0] if len(locations) == 1 else None
         if self.fixed_location:
@@ -248,30 +266,30 @@ class RequestForm(FlaskForm):
     def validate_phone(self, field):
         text = (field.data or "").strip()
         if not text:
-            raise StopValidation("Enter a phone number we can call you on")
+            raise StopValidation(gettext("Enter a phone number we can call you on"))
         try:
             number = phonenumbers.parse(text[:40], self.region)
         except phonenumbers.NumberParseException:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
-            raise ValidationError("Enter a phone number with its area code, like (202) 555-0143")
+            raise ValidationError(gettext("Enter a phone number with its area code, like (202) 555-0143"))
         self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def validate_language_other(self, field):
         if self.language.data == "other" and not (field.data or "").strip():
-            raise ValidationError("Write the language you prefer")
+            raise ValidationError(gettext("Write the language you prefer"))
 
     def validate_email(self, field):
         text = (field.data or "").strip()
         if not text:
             if self.preferred_contact.data in ("email", "either"):
-                raise ValidationError("Enter your email address, or choose phone as the way to reach you")
+                raise ValidationError(gettext("Enter your email address, or choose phone as the way to reach you"))
             field.data = None
             return
         try:
             field.data = validate_email(text, check_deliverability=False).normalized
         except EmailNotValidError:
-            raise ValidationError("Enter an email address like name@example.com") from None
+            raise ValidationError(gettext("Enter an email address like name@example.com")) from None
 
     def best_times(self) -> list[str]:
         """The chosen times in the order of the day."""

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -22,23 +23,25 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from .. import clock, fhir, promises, rules
+from .. import clock, fhir, i18n, promises, rules
 from .. import questionnaire as q
 from ..assessment import URGENT, assess, urgency
 from ..db import get_db
 from ..errors import STORAGE_RETRY_SECONDS, after_in_words
 from ..extensions import csrf, limiter
 from ..formatting import masked_email
+from ..i18n import N_
 from ..notify import outbox
 from ..references import format_reference, new_reference
 from ..rules.common import sorted_flags
 from . import bp, drafts, resume_links, submissions, wizard
 from .forms import RequestForm, SaveForLaterForm, answer_from_field, field_data, step_form_class
 
-EXPIRED_MESSAGE = ("For your privacy, saved answers are deleted after {days} days, when you choose to start "
-                   "over, or when you open them on another device with an emailed link. Please start again.")
+EXPIRED_MESSAGE = N_("For your privacy, saved answers are deleted after {days} days, when you choose to start "
+                     "over, or when you open them on another device with an emailed link. Please start again.")
 
 
 def _draft():
@@ -61,6 +64,17 @@ def _without_draft_cookie(response):
     return response
 
 
+def _open_draft():
+    """The one guard of every page that needs a draft: (token, answers, None), or, when there is no draft
+    (expired, deleted or already sent), (token, None, the redirect that tells the patient why)."""
+    token, answers = _draft()
+    return token, answers, (_no_draft_redirect(token) if answers is None else None)
+
+
+def _all_answered(answers) -> bool:
+    return i18n.definition().first_incomplete_step(answers) is None
+
+
 def _no_draft_redirect(token):
     if token:  # a cookie whose draft is gone: expired, deleted or already sent
         reference = submissions.reference_for(get_db(), drafts.draft_id(token))
@@ -74,7 +88,7 @@ def _no_draft_redirect(token):
                 _remember_sent(reference, sent_at)  # the reply to Send was lost a moment ago
                 return redirect(url_for("patient.done"))
             return redirect(url_for("patient.sent"))
-        flash(EXPIRED_MESSAGE.format(days=current_app.config["DRAFT_DAYS"]))
+        flash(gettext(EXPIRED_MESSAGE).format(days=current_app.config["DRAFT_DAYS"]))
     return _without_draft_cookie(redirect(url_for("patient.landing")))
 
 
@@ -119,7 +133,7 @@ def landing():
     _token, answers = _draft()
     sent_reference = _sent_reference()
     return render_template("patient/landing.html", has_draft=answers is not None,
-                           step_count=len(q.current().steps),
+                           step_count=len(i18n.definition().steps),
                            sent_reference=format_reference(sent_reference) if sent_reference else None)
 
 
@@ -154,16 +168,16 @@ def privacy_practices():
 def start():
     token, answers = _draft()
     if answers is None:
-        token = drafts.create(get_db(), current_app.config["DRAFT_DAYS"])
+        token = drafts.create(get_db(), current_app.config["DRAFT_DAYS"], session.get(i18n.SESSION_KEY))
         answers = {}
     return _with_draft_cookie(redirect(_resume_target(answers), 303), token)
 
 
 @bp.get("/continue")
 def resume():
-    token, answers = _draft()
-    if answers is None:
-        return _no_draft_redirect(token)
+    token, answers, detour = _open_draft()
+    if detour:
+        return detour
     return redirect(_url(wizard.returning_point(q.current(), answers)))
 
 
@@ -172,7 +186,7 @@ def start_over():
     token, answers = _draft()
     if answers is not None:
         drafts.delete(get_db(), token)
-    flash("Your answers have been deleted.")
+    flash(gettext("Your answers have been deleted."))
     return _without_draft_cookie(redirect(url_for("patient.landing"), 303))
 
 
@@ -180,13 +194,13 @@ def start_over():
 @csrf.exempt  # the form checks its own token, so an expired one re-renders the answers
 @limiter.limit(lambda: current_app.config["STEP_RATE_LIMIT"], methods=["POST"])
 def step(step_id: str):
-    definition = q.current()
+    definition = i18n.definition()
     current = definition.steps_by_id.get(step_id) or abort(404)
     token, answers = _draft()
     if answers is None:
         if request.method == "POST" and token and submissions.reference_for(get_db(), drafts.draft_id(token)):
-            flash("Your request had already been sent, so this change was not used. "
-                  "If something you told us has changed, please call us.")
+            flash(gettext("Your request had already been sent, so this change was not used. "
+                          "If something you told us has changed, please call us."))
         return _no_draft_redirect(token)
     if not wizard.may_open(definition, current, answers):
         return redirect(_resume_target(answers))
@@ -195,6 +209,9 @@ def step(step_id: str):
     page = f"step:{current.id}"
     if request.method == "GET":
         kept = drafts.kept_form(get_db(), token, page)
+        if kept and kept.get("language_switch"):  # typed before switching language: shown as typed, unjudged
+            form = form_class(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
+            return _render_step(current, form, answers, [], False, [])
         if kept:  # the answers just posted, with their errors or the questions they added
             form = form_class(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
             form.validate()
@@ -218,7 +235,7 @@ def step(step_id: str):
             with db.atomic():  # the draft and the finished screening are saved together or not at all
                 drafts.save(db, token, merged, current_app.config["DRAFT_DAYS"])
                 if complete and not going_back:
-                    submissions.store_screening(db, drafts.draft_id(token), assess(merged))
+                    submissions.store_screening(db, drafts.draft_id(token), assess(merged), i18n.current_language())
         except sqlite3.Error as error:
             return _not_saved(error, _render_step(current, form, merged, [], False, [], STEP_NOT_SAVED))
         # The cookie lives as long as the draft: DRAFT_DAYS from the last save.
@@ -245,7 +262,7 @@ def autosave(step_id: str):
     Only the answers that are valid are kept, exactly as Continue would keep them; nothing is judged
     or shown: the patient still presses Continue to move on. 204 when saved.
     """
-    definition = q.current()
+    definition = i18n.definition()
     current = definition.steps_by_id.get(step_id) or abort(404)
     token, answers = _draft()
     if answers is None or not definition.step_applies(current, answers):
@@ -261,11 +278,12 @@ def autosave(step_id: str):
 KEPT_VALUE_MAX = 2000  # longer than any field accepts, so the message about it can still be shown
 
 
-def _posted_fields(form) -> list[tuple[str, str]]:
+def _posted_fields(form, posted: MultiDict | None = None) -> list[tuple[str, str]]:
     """What a form with errors keeps for its next page: its own fields only, each of a bounded length."""
     names = {field.name for field in form if field.name != "csrf_token"}
     names |= {f"{field.name}-{part}" for field in form for part in getattr(field, "PARTS", ())}
-    return [(k, v[:KEPT_VALUE_MAX]) for k, v in request.form.items(multi=True) if k in names]
+    posted = request.form if posted is None else posted
+    return [(k, v[:KEPT_VALUE_MAX]) for k, v in posted.items(multi=True) if k in names]
 
 
 @dataclass(frozen=True)
@@ -302,7 +320,7 @@ def _check_step(definition, current, form, answers) -> StepCheck:
 
 
 def _render_step(current, form, answers, errors, csrf_failed, revealed, not_saved=None):
-    definition = q.current()
+    definition = i18n.definition()
     shown_ids = [i.link_id for i in definition.shown_items(current, answers)]
     form.asked.data = " ".join(shown_ids)
     number, total = definition.progress(current, answers)
@@ -313,8 +331,8 @@ def _render_step(current, form, answers, errors, csrf_failed, revealed, not_save
     )
 
 
-STEP_NOT_SAVED = {"kind": "storage", "what": "Your answers", "button": "Continue"}
-REQUEST_NOT_SAVED = {"kind": "storage", "what": "Your details", "button": "Send my request"}
+STEP_NOT_SAVED = {"kind": "storage", "what": "answers"}
+REQUEST_NOT_SAVED = {"kind": "storage", "what": "details"}
 
 
 def _not_saved(error: sqlite3.Error, page: str):
@@ -325,9 +343,9 @@ def _not_saved(error: sqlite3.Error, page: str):
 
 @bp.get("/get-care-now")
 def urgent():
-    token, answers = _draft()
-    if answers is None:
-        return _no_draft_redirect(token)
+    token, answers, detour = _open_draft()
+    if detour:
+        return detour
     tier = _urgency(answers)
     if not tier:
         return redirect(_resume_target(answers))
@@ -337,21 +355,21 @@ def urgent():
 
 @bp.get("/adults-only")
 def adults_only():
-    token, answers = _draft()
-    if answers is None:
-        return _no_draft_redirect(token)
-    if not wizard.is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
+    token, answers, detour = _open_draft()
+    if detour:
+        return detour
+    if not (wizard.is_minor(answers) and _all_answered(answers)):
         return redirect(_resume_target(answers))
-    return render_template("patient/adults_only.html", first_step=q.current().step_ids[0],
+    return render_template("patient/adults_only.html", first_step=i18n.definition().step_ids[0],
                            tier=_urgency(answers))
 
 
 def _finished_draft():
     """(token, assessment) when the draft is complete, else a redirect to send the patient to."""
-    token, answers = _draft()
-    if answers is None:
-        return None, _no_draft_redirect(token)
-    if wizard.is_minor(answers) or q.current().first_incomplete_step(answers) is not None:
+    token, answers, detour = _open_draft()
+    if detour:
+        return None, detour
+    if wizard.is_minor(answers) or not _all_answered(answers):
         return None, redirect(_resume_target(answers))
     return (token, assess(answers)), None
 
@@ -362,7 +380,7 @@ def summary():
     if detour:
         return detour
     _token, assessment = finished
-    return _render_summary(assessment, q.current())
+    return _render_summary(assessment, i18n.definition())
 
 
 def _render_summary(assessment, definition, sent: dict | None = None, reference: str | None = None) -> str:
@@ -397,9 +415,10 @@ def consultation_request():
     session["request_draft"] = drafts.draft_id(token)  # this visit may see the request it sends
     if request.method == "GET":
         kept = drafts.kept_form(get_db(), token, "request")
-        if kept:  # the details just posted, with their errors
+        if kept:  # the details just posted, with their errors (none for details kept by the language switch)
             form = _request_form(formdata=MultiDict(kept["fields"]), meta={"csrf": False})
-            form.validate()
+            if not kept.get("language_switch"):
+                form.validate()
             return _render_request(form, assessment)
     form = _request_form()
     if request.method == "POST":
@@ -411,7 +430,7 @@ def consultation_request():
             settings = outbox.Settings.from_config(current_app.config)
             try:
                 reference, request_id = submissions.submit_request(
-                    get_db(), token, assessment, form.contact_details(),
+                    get_db(), token, assessment, form.contact_details(), language=i18n.current_language(),
                     due=lambda sent: promises.due_at(assessment.outcome == URGENT, sent),
                     on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
                 )
@@ -434,15 +453,16 @@ def consultation_request():
 def _request_form(**kwargs) -> RequestForm:
     config = current_app.config
     return RequestForm(locations=config["CLINIC_LOCATIONS"], region=config["PHONE_REGION"],
-                       call_windows=promises.clinic().call_windows(), **kwargs)
+                       call_windows=promises.clinic().call_windows(promises.words()),
+                       language=i18n.current_language(), **kwargs)
 
 
 def _tell_if_details_were_not_used(reference: str, form: RequestForm) -> None:
     """The request was already sent with other details (another tab): say that these were not used."""
     if form.validate() and submissions.same_contact(get_db(), reference, form.contact_details()):
         return
-    flash("This request had already been sent, from another tab or window, with the contact details entered "
-          "there. The details you just typed were not used. If we should use them, please call us.")
+    flash(gettext("This request had already been sent, from another tab or window, with the contact details "
+                  "entered there. The details you just typed were not used. If we should use them, please call us."))
 
 
 def _render_request(form: RequestForm, assessment, not_saved: dict | None = None) -> str:
@@ -460,8 +480,7 @@ def _request_limited(limit) -> Response | None:
     _token, assessment = finished
     form = _request_form()
     wait = max(1, math.ceil(limit.reset_at - time.time()))
-    not_saved = {"kind": "limited", "what": "Your details", "button": "Send my request",
-                 "after": after_in_words(wait)}
+    not_saved = {"kind": "limited", "what": "details", "after": after_in_words(wait)}
     return make_response(_render_request(form, assessment, not_saved), 429, {"Retry-After": str(wait)})
 
 
@@ -487,7 +506,7 @@ def sent_summary():
     sent = submissions.sent_request(get_db(), reference) if reference else None
     if sent is None:
         return redirect(url_for("patient.landing"))
-    return _render_summary(sent["assessment"], q.definition(sent["questionnaire_version"]), sent=sent,
+    return _render_summary(sent["assessment"], i18n.definition(sent["questionnaire_version"]), sent=sent,
                            reference=format_reference(reference))
 
 
@@ -495,9 +514,9 @@ def sent_summary():
 @limiter.limit(lambda: current_app.config["SAVE_LINK_RATE_LIMIT"], methods=["POST"])
 def save_for_later():
     """Email a single-use link that opens this draft on another device."""
-    token, answers = _draft()
-    if answers is None:
-        return _no_draft_redirect(token)
+    token, answers, detour = _open_draft()
+    if detour:
+        return detour
     form = SaveForLaterForm()
     if form.validate_on_submit():
         db = get_db()
@@ -526,6 +545,9 @@ def resume_with_code():
         return render_template("patient/resume_link.html", failed=True), 410
     session.clear()  # whatever this browser held before belongs to someone else's visit
     answers = drafts.load(get_db(), new_token)
+    chosen = drafts.language(get_db(), new_token)
+    if chosen:  # the language chosen on the other device comes along
+        session[i18n.SESSION_KEY] = chosen
     return _with_draft_cookie(redirect(_url(wizard.returning_point(q.current(), answers)), 303), new_token)
 
 
@@ -542,8 +564,55 @@ def sent():
 def forget():
     """Forget this device: the draft cookie and the session go, so this browser holds nothing about the patient."""
     session.clear()
-    flash("This browser no longer keeps anything about your screening or your request.")
+    flash(gettext("This browser no longer keeps anything about your screening or your request."))
     return _without_draft_cookie(redirect(url_for("patient.landing"), 303))
+
+
+# The switch's own fields; everything else it carries was typed on the page it was pressed on.
+SWITCH_FIELDS = ("switch_language", "next", "csrf_token")
+
+
+@bp.post("/language")
+def switch_language():
+    """The language switch on every patient page: the choice holds for this visit and is kept with the draft.
+
+    With JavaScript, the switch also carries what was typed on the page but not yet sent (a step's answers,
+    the request form's details): valid answers are saved, and the page shows again exactly as typed.
+    """
+    chosen = request.form.get("switch_language")
+    if chosen not in i18n.LANGUAGES:
+        abort(400)
+    session[i18n.SESSION_KEY] = chosen
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("patient.landing")  # only a page of this site
+    token, answers = _draft()
+    if answers is not None:
+        db = get_db()
+        drafts.set_language(db, token, chosen)
+        _keep_typed(db, token, answers, urlsplit(target).path)
+    return redirect(target, 303)
+
+
+def _keep_typed(db, token: str, answers: dict, path: str) -> None:
+    """Save and keep the fields of the page the switch was pressed on, if it sent any (its own fields only)."""
+    typed = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k not in SWITCH_FIELDS])
+    if not typed:
+        return
+    definition = i18n.definition()
+    current = definition.steps_by_id.get(path.removeprefix("/step/")) if path.startswith("/step/") else None
+    if current is not None and definition.step_applies(current, answers):
+        form = step_form_class(current.items)(formdata=typed, meta={"csrf": False})
+        form.validate()
+        drafts.save(db, token, definition.shown_answers({**answers, **_valid_answers(current, form)}),
+                    current_app.config["DRAFT_DAYS"])
+        page = f"step:{current.id}"
+    elif path == url_for("patient.consultation_request"):
+        form = _request_form(formdata=typed, meta={"csrf": False})
+        page = "request"
+    else:
+        return
+    drafts.keep_form(db, token, page, _posted_fields(form, typed), language_switch=True)
 
 
 @bp.get("/questionnaire.json")
@@ -553,4 +622,8 @@ def questionnaire_json():
         definition = q.definition(request.args.get("version", q.CURRENT_VERSION))
     except LookupError:
         abort(404)
-    return jsonify(fhir.questionnaire_resource(definition, current_app.config["FHIR_BASE_URL"]))
+    others = [language for language in i18n.LANGUAGES if language != i18n.DEFAULT_LANGUAGE]
+    translated = ({language: i18n.definition(definition.version, language) for language in others}
+                  if definition.version == q.CURRENT_VERSION else {})  # earlier versions: English only
+    titles = {language: i18n.translate(fhir.TITLE, language) for language in others}
+    return jsonify(fhir.questionnaire_resource(definition, current_app.config["FHIR_BASE_URL"], translated, titles))

@@ -16,8 +16,8 @@ from ..references import new_reference
 from . import drafts
 
 
-def store_screening(db: Database, submission_key: str, assessment: Assessment) -> int:
-    """Insert or refresh the screening for this draft; returns its id.
+def store_screening(db: Database, submission_key: str, assessment: Assessment, language: str | None = None) -> int:
+    """Insert or refresh the screening for this draft (`language`: the one it was answered in); returns its id.
 
     A screening is kept even when no request follows, for the clinic's statistics
     (answers only, never contact details).
@@ -46,6 +46,10 @@ def store_screening(db: Database, submission_key: str, assessment: Assessment) -
         """,
         {"key": submission_key, "now": now, **row},
     )
+    if language:
+        db.execute("""UPDATE screenings SET language = ? WHERE submission_key = ?
+                      AND NOT EXISTS (SELECT 1 FROM requests WHERE requests.screening_id = screenings.id)""",
+                   [language, submission_key])
     return next(db.query("SELECT id FROM screenings WHERE submission_key = ?", [submission_key]))["id"]
 
 
@@ -61,7 +65,7 @@ def reference_for(db: Database, submission_key: str) -> str | None:
 
 def submit_request(
     db: Database, token: str, assessment: Assessment, contact: dict[str, Any], due: Callable[[datetime], datetime],
-    on_created: Callable[[Database, dict[str, Any]], None] | None = None,
+    on_created: Callable[[Database, dict[str, Any]], None] | None = None, language: str | None = None,
 ) -> tuple[str, int | None]:
     """Store screening and request and delete the draft, in one transaction.
 
@@ -75,7 +79,7 @@ def submit_request(
         existing = reference_for(db, key)
         if existing:
             return existing, None
-        screening_id = store_screening(db, key, assessment)
+        screening_id = store_screening(db, key, assessment, language)
         now = clock.now()
         request = {
             **contact,

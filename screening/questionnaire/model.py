@@ -7,8 +7,8 @@ read with the version it was answered under.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -20,6 +20,7 @@ TYPES = (SINGLE, MULTI, SCALE, TEXT)
 
 SCALE_MIN, SCALE_MAX = 0, 10
 TEXT_MAX = 100
+SCALE_ANSWER = "{value} out of 10"  # a scale answer in the patient's words
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Item:
     options: tuple[Option, ...] = ()
     shown_when: Condition | None = None
     scale_anchors: tuple[str, str] = ("", "")  # words for 0 and for 10
+    scale_answer: str = SCALE_ANSWER
 
     @property
     def required(self) -> bool:
@@ -122,7 +124,7 @@ class Item:
     def labels(self, value: Any, clinical: bool = False) -> list[str]:
         """The words for a stored answer: the patient's, or the clinical ones."""
         if self.type == SCALE:
-            return [f"{value} out of 10" if not clinical else f"{value}/10"]
+            return [self.scale_answer.format(value=value) if not clinical else f"{value}/10"]
         if self.type == TEXT:
             return [value]
         codes = value if isinstance(value, list) else [value]
@@ -163,6 +165,37 @@ class Definition:
     @cached_property
     def step_of_item(self) -> dict[str, Step]:
         return {item.link_id: step for step in self.steps for item in step.items}
+
+    def translated(self, translate: Callable[[str], str]) -> Definition:
+        """This version with every patient-facing word passed through `translate` (staff's words unchanged).
+
+        The wording stays defined once, here in English; a catalog holds the other languages
+        (the same fields as `patient_texts` lists, so nothing is missed). Empty words stay empty
+        (gettext would answer "" with the catalog's header).
+        """
+        def t(words: str) -> str:
+            return translate(words) if words else words
+
+        def item(i: Item) -> Item:
+            return replace(
+                i, text=t(i.text), help=t(i.help), required_message=t(i.required_message),
+                scale_anchors=tuple(t(a) for a in i.scale_anchors), scale_answer=t(i.scale_answer),
+                options=tuple(replace(o, label=t(o.label), clinical=o.clinical_label) for o in i.options))
+
+        return Definition(self.version, tuple(
+            replace(s, title=t(s.title), intro=t(s.intro), items=tuple(item(i) for i in s.items))
+            for s in self.steps), self.upgrades)
+
+    def patient_texts(self) -> list[str]:
+        """Every patient-facing word of this version, in order: what a translation must cover."""
+        texts: list[str] = []
+        for step in self.steps:
+            texts += [step.title, step.intro]
+            for i in step.items:
+                texts += [i.text, i.help, i.required_message, *i.scale_anchors]
+                texts += [i.scale_answer] if i.type == SCALE else []
+                texts += [o.label for o in i.options]
+        return [t for t in dict.fromkeys(texts) if t]
 
     # Branching
 

@@ -49,8 +49,8 @@
       var request = new XMLHttpRequest();
       request.open("POST", form.getAttribute("data-autosave"));
       request.onload = function () {
-        if (request.status === 204 && note) {
-          note.textContent = "Your answers are saved as you choose them. You can close this page and come back later.";
+        if (request.status === 204 && note && note.getAttribute("data-saved-text")) {
+          note.textContent = note.getAttribute("data-saved-text");
         }
       };
       request.send(new FormData(form));
@@ -83,11 +83,13 @@
     count.setAttribute("aria-live", "polite");
     field.insertAdjacentElement("afterend", count);
     field.setAttribute("aria-describedby", ((field.getAttribute("aria-describedby") || "") + " " + count.id).trim());
+    var words = document.body.dataset;  // in the page's language
     var show = function () {
       var left = limit - field.value.length;
-      count.textContent = left >= 0
-        ? "You have " + left.toLocaleString("en-US") + " character" + (left === 1 ? "" : "s") + " left"
-        : "You have " + (-left).toLocaleString("en-US") + " character" + (left === -1 ? "" : "s") + " too many";
+      var n = Math.abs(left).toLocaleString(document.documentElement.lang || "en");
+      var text = left >= 0 ? (left === 1 ? words.characterLeft : words.charactersLeft)
+        : (left === -1 ? words.characterOver : words.charactersOver);
+      count.textContent = text.replace("{n}", n);
       count.classList.toggle("character-count-over", left < 0);
     };
     field.addEventListener("input", show);
@@ -104,6 +106,22 @@
   if (codeField && window.location.hash.length > 1 && !codeField.value) {
     codeField.value = decodeURIComponent(window.location.hash.slice(1));
     history.replaceState(null, "", window.location.pathname);  // and out of the address bar and history
+  }
+
+  // The language switch takes along what was typed on this page but not yet sent, so nothing is lost.
+  var switcher = document.querySelector("[data-language-switch]");
+  var pageForm = document.querySelector("[data-keep-on-language]");
+  if (switcher && pageForm) {
+    switcher.addEventListener("submit", function () {
+      new FormData(pageForm).forEach(function (value, name) {
+        if (name === "csrf_token" || typeof value !== "string") { return; }
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        switcher.appendChild(input);
+      });
+    });
   }
 
   // Print button on the summary.

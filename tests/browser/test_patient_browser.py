@@ -223,7 +223,8 @@ def test_keyboard_only(page, live_server):
     page.goto(live_server.url + "/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
-    tab_to("button[type=submit]")
+    tab_to("[data-language-switch] button")  # the language switch is in the header, before the page
+    tab_to("#main button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url("**/step/age")
 
