@@ -11,6 +11,7 @@ hash gets `no-cache`, so nobody keeps a stale file.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, request
@@ -33,11 +34,12 @@ def content_hash(path: Path) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    folder = Path(app.static_folder)
+    folder = Path(app.static_folder).resolve()
 
+    @lru_cache(maxsize=256)  # resolving a path costs more than hashing the URL; the answer never changes
     def file_of(filename: str) -> Path | None:
         path = (folder / filename).resolve()
-        return path if path.is_relative_to(folder.resolve()) else None
+        return path if path.is_relative_to(folder) else None
 
     @app.url_defaults
     def versioned(endpoint: str, values: dict) -> None:
