@@ -199,3 +199,10 @@ def test_the_connection_helper_still_opens_private_files(tmp_path):
     db = connect(tmp_path / "new.db")
     db.close()
     assert oct((tmp_path / "new.db").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize("value", [None, "", "plain", "=1+1", "-2", "\rx", -1, 2.5, 0, True])
+def test_a_cell_reads_as_text_and_never_as_a_formula(value):
+    text = "" if value is None else str(value)
+    expected = "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    assert csv_export.cell(value) == expected
