@@ -136,6 +136,20 @@ def run_load(args, work: Path, say) -> tuple[dict, dict, list[dict]]:
                 cpu["median"] <= 2.0,
             )
         )
+        durable = list(zip(runs["app"], runs["insert"], strict=True))
+        figures.append(
+            figure(
+                f"journeys_vs_durable_insert_{clients}",
+                f"patient journeys, {clients} clients: req/s vs a durable insert",
+                "req/s",
+                summary["app"]["requests_per_s"],
+                summary["insert"]["requests_per_s"],
+                "one-route app, one durable SQLite insert per request",
+                spread([(a["requests"] / a["elapsed"]) / (i["requests"] / i["elapsed"]) for a, i in durable]),
+                "(no target: the floor of a confirmed write on this disk)",
+                None,
+            )
+        )
     return results, weights, figures
 
 

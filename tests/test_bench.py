@@ -10,7 +10,7 @@ import pytest
 
 from .journeys import ROOT
 
-LOAD_FIGURES = {"journeys_requests_per_s", "cpu_per_request"}
+LOAD_FIGURES = {"journeys_requests_per_s", "cpu_per_request", "journeys_vs_durable_insert"}
 FIGURES = {
     "queue_p95",
     "search_name_p95",
@@ -24,7 +24,7 @@ FIGURES = {
     "page_gzip_later",
     "startup",
 }
-WITHOUT_TARGET = {"intake_p95"}
+WITHOUT_TARGET = {"intake_p95", "journeys_vs_durable_insert_2", "journeys_vs_durable_insert_3"}
 WITHOUT_BASELINE = {"queue_csv_memory", "screenings_csv_memory"}
 
 
