@@ -81,7 +81,11 @@ def get_db() -> sqlite_utils.Database:
 def _thread_connection(path) -> sqlite_utils.Database:
     key = (os.getpid(), str(path), PRAGMAS)
     if _kept.key == key:
-        return _kept.db
+        try:
+            _kept.db.conn.total_changes  # noqa: B018  (raises if code elsewhere closed the lent connection)
+            return _kept.db
+        except sqlite3.ProgrammingError:
+            _kept.db, _kept.key = None, None
     _forget_thread_connection()
     _kept.db, _kept.key = connect(path), key
     return _kept.db

@@ -206,3 +206,8 @@ def test_a_cell_reads_as_text_and_never_as_a_formula(value):
     text = "" if value is None else str(value)
     expected = "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
     assert csv_export.cell(value) == expected
+
+
+def test_a_connection_closed_by_mistake_is_replaced_not_lent_again(app):
+    _request_connection(app).close()
+    assert _request_connection(app).execute("SELECT 1").fetchone() == (1,)
