@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,10 +27,39 @@ PRAGMAS = (
 )
 
 
-def connect(path) -> sqlite_utils.Database:
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database, whose query results can be ended when the request that made them ends.
+
+    A result read halfway keeps its statement open, and an open statement keeps
+    the connection's read snapshot: on a connection kept for the next request,
+    that request would read the database as it was. `finish()` ends them all.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._results: weakref.WeakSet = weakref.WeakSet()
+        super().__init__(*args, **kwargs)
+
+    def query(self, sql, params=None):
+        rows = super().query(sql, params)
+        self._results.add(rows)
+        return rows
+
+    def execute(self, sql, parameters=None):
+        cursor = super().execute(sql, parameters)
+        self._results.add(cursor)
+        return cursor
+
+    def finish(self) -> None:
+        """End every result still open (reading one afterwards finds no more rows)."""
+        for result in list(self._results):
+            result.close()
+        self._results.clear()
+
+
+def connect(path) -> Database:
     """A connection with the app's pragmas; creates the file private (0600) when it is new."""
     _make_private(Path(path))
-    db = sqlite_utils.Database(path, execute_plugins=False)  # no plugins: skips a 25 ms scan of installed packages
+    db = Database(path, execute_plugins=False)  # no plugins: skips a 25 ms scan of installed packages
     for pragma in PRAGMAS:
         db.execute(pragma)
     return db
@@ -114,6 +144,7 @@ def close_db(exc=None) -> None:
         _forget_thread_connection()
         return
     try:
+        db.finish()  # no result read halfway keeps this request's snapshot for the next one
         if db.conn.in_transaction:
             db.conn.rollback()  # a request that left one open: its writes were never confirmed
         # SQLite's advice for a connection that stays open. It analyses a table only when a query of this

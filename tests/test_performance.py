@@ -211,3 +211,18 @@ def test_a_cell_reads_as_text_and_never_as_a_formula(value):
 def test_a_connection_closed_by_mistake_is_replaced_not_lent_again(app):
     _request_connection(app).close()
     assert _request_connection(app).execute("SELECT 1").fetchone() == (1,)
+
+
+def test_the_next_request_sees_writes_made_elsewhere_even_after_a_query_read_halfway(app):
+    """A kept connection never keeps an old snapshot: a result a request left half read ends with the request."""
+    other = connect(app.config["DATABASE"])
+    for n in range(3):
+        other.execute("INSERT INTO drafts (id, created_at, updated_at, expires_at) VALUES (?, 'x', 'x', 'x')", [n])
+    with app.test_request_context():
+        rows = get_db().query("SELECT id FROM drafts ORDER BY id")
+        assert next(rows)["id"] == "0"  # the rest never read
+    other.execute("INSERT INTO drafts (id, created_at, updated_at, expires_at) VALUES ('later', 'x', 'x', 'x')")
+    with app.test_request_context():
+        assert {r["id"] for r in get_db().query("SELECT id FROM drafts")} == {"0", "1", "2", "later"}
+    assert list(rows) == []  # ended with its request, not read from an old snapshot
+    other.close()
