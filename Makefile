@@ -68,9 +68,9 @@ test-fast: $(VENV)/.installed-dev $(MO_FILES)
 data-dictionary: $(VENV)/.installed
 	FLASK_DEBUG=1 $(BIN)/flask --app run data-dictionary
 
-# Queue query timings with 100,000 requests in a throwaway database.
-bench: $(VENV)/.installed
-	$(BIN)/python bench/queue_benchmark.py
+# The app next to its baselines under the production command (README, Performance); options: BENCH_ARGS="--help".
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -49,6 +49,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .extensions import csrf, limiter
     from .patient import bp as patient_bp
     from .staff import bp as staff_bp
+    from .static_files import init_app as init_static_files
 
     db.init_app(app)
     auth.init_app(app)  # first: sign-in and roles are checked before anything else runs
@@ -60,6 +61,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     retention.init_app(app)
     promises.init_app(app)
     i18n.init_app(app)
+    init_static_files(app)  # content-hashed static URLs, cached for a year
     for blueprint in (errors.bp, patient_bp, auth.bp, staff_bp, admin_bp):
         app.register_blueprint(blueprint)
     from .dashboard import bp as dashboard_bp

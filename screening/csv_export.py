@@ -1,4 +1,4 @@
-"""CSV written row by row, safe to open in a spreadsheet."""
+"""CSV streamed in batches of rows, safe to open in a spreadsheet."""
 from __future__ import annotations
 
 import csv
@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 # A phone number in E.164 ("+12025550104") starts with "+" but is no formula: written as it is.
@@ -16,21 +17,40 @@ E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 def cell(value: Any) -> str:
     """Text for one cell; a leading formula character is neutralised with a quote (except in a phone number)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) and not E164.fullmatch(text) else text
+    if value.__class__ is not str:  # most cells are text already and skip str(): each export calls this a million times
+        if value is None:
+            return ""
+        value = str(value)
+    if value[:1] in _FORMULA_FIRST and not E164.fullmatch(value):
+        return "'" + value
+    return value
+
+
+# Rows per chunk sent: one chunk per row made 100,001 writes to the socket for 100,000 rows; a batch keeps
+# the memory of a chunk small (about 100-300 KB) and the export at the speed of reading the rows.
+BATCH_ROWS = 1000
 
 
 def stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    """The header at once (the download starts), then the rows BATCH_ROWS at a time, read lazily."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in _with_header(header, rows):
-        writer.writerow(row)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-
-
-def _with_header(header, rows):
-    yield header
+    writer.writerow(header)
+    yield _take(buffer)
+    batch = []
     for row in rows:
-        yield [cell(value) for value in row]
+        batch.append([cell(value) for value in row])
+        if len(batch) == BATCH_ROWS:
+            writer.writerows(batch)
+            batch.clear()
+            yield _take(buffer)
+    if batch:
+        writer.writerows(batch)
+        yield _take(buffer)
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate(0)
+    return text

@@ -1,7 +1,10 @@
-"""The SQLite database: one connection per request on `g`, and the init-db command."""
+"""The SQLite database: one connection per worker thread, lent to each request on `g`; the init-db command."""
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,14 +21,45 @@ PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
+    # FULL, not NORMAL: in WAL mode NORMAL skips the fsync of the log at each commit, so a confirmed request
+    # could vanish in a power cut; FULL makes every commit durable before the page says "sent".
     "PRAGMA synchronous=FULL",
 )
 
 
-def connect(path) -> sqlite_utils.Database:
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database, whose query results can be ended when the request that made them ends.
+
+    A result read halfway keeps its statement open, and an open statement keeps
+    the connection's read snapshot: on a connection kept for the next request,
+    that request would read the database as it was. `finish()` ends them all.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._results: weakref.WeakSet = weakref.WeakSet()
+        super().__init__(*args, **kwargs)
+
+    def query(self, sql, params=None):
+        rows = super().query(sql, params)
+        self._results.add(rows)
+        return rows
+
+    def execute(self, sql, parameters=None):
+        cursor = super().execute(sql, parameters)
+        self._results.add(cursor)
+        return cursor
+
+    def finish(self) -> None:
+        """End every result still open (reading one afterwards finds no more rows)."""
+        for result in list(self._results):
+            result.close()
+        self._results.clear()
+
+
+def connect(path) -> Database:
     """A connection with the app's pragmas; creates the file private (0600) when it is new."""
     _make_private(Path(path))
-    db = sqlite_utils.Database(path)
+    db = Database(path, execute_plugins=False)  # no plugins: skips a 25 ms scan of installed packages
     for pragma in PRAGMAS:
         db.execute(pragma)
     return db
@@ -49,16 +83,76 @@ def _make_private(path: Path) -> None:
             pass
 
 
+class _Kept(threading.local):
+    """This thread's connection, with what it was opened for.
+
+    Opening (file checks, four pragmas) and closing (a WAL checkpoint) cost a
+    quarter of a patient request; a connection kept per thread costs neither.
+    It is opened lazily, so a gunicorn worker opens its own after the fork, and
+    it is keyed by process, file and pragmas: a forked child, another test
+    database or changed settings get a connection of their own.
+    """
+
+    key: tuple | None = None
+    db: sqlite_utils.Database | None = None
+
+
+_kept = _Kept()
+# A connection the parent opened before a fork is neither used nor closed in the child (SQLite forbids both).
+_inherited: list[sqlite_utils.Database] = []
+
+
 def get_db() -> sqlite_utils.Database:
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        g.db = _thread_connection(current_app.config["DATABASE"])
     return g.db
 
 
-def close_db(_exc=None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
+def _thread_connection(path) -> sqlite_utils.Database:
+    key = (os.getpid(), str(path), PRAGMAS)
+    if _kept.key == key:
+        try:
+            _kept.db.conn.total_changes  # noqa: B018  (raises if code elsewhere closed the lent connection)
+            return _kept.db
+        except sqlite3.ProgrammingError:
+            _kept.db, _kept.key = None, None
+    _forget_thread_connection()
+    _kept.db, _kept.key = connect(path), key
+    return _kept.db
+
+
+def _forget_thread_connection() -> None:
+    db, key = _kept.db, _kept.key
+    _kept.db, _kept.key = None, None
+    if db is None:
+        return
+    if key[0] == os.getpid():
         db.close()
+    else:
+        _inherited.append(db)
+
+
+def close_db(exc=None) -> None:
+    """End of a request: hand the connection back clean (no transaction left open), or drop it after an error."""
+    db = g.pop("db", None)
+    if db is None:
+        return
+    if db is not _kept.db:  # settings changed during the request: this one is no longer kept
+        db.close()
+        return
+    if exc is not None:  # the next request starts on a fresh connection
+        _forget_thread_connection()
+        return
+    try:
+        db.finish()  # no result read halfway keeps this request's snapshot for the next one
+        if db.conn.in_transaction:
+            db.conn.rollback()  # a request that left one open: its writes were never confirmed
+        # SQLite's advice for a connection that stays open. It analyses a table only when a query of this
+        # connection needed statistics it lacked (the queue's order at 100k requests: 110 ms without, 1 ms
+        # with) or the table grew 25-fold since; otherwise it costs 3-40 microseconds.
+        db.execute("PRAGMA optimize")
+    except sqlite3.Error:
+        _forget_thread_connection()
 
 
 def health() -> dict[str, str]:

@@ -217,22 +217,30 @@ class Definition:
         return kept
 
     def shown_items(self, step: Step, answers: Mapping[str, Any]) -> list[Item]:
-        visible = self.shown_answers(answers)
+        return self._shown_in(step, self.shown_answers(answers))
+
+    def _shown_in(self, step: Step, visible: Mapping[str, Any]) -> list[Item]:
+        """The items of `step` asked, given answers already filtered by `shown_answers` (filtered once per call
+        of the methods below, not once per step: that made every step page quadratic in the steps)."""
         return [item for item in step.items if self.is_shown(item, visible)]
 
     def step_applies(self, step: Step, answers: Mapping[str, Any]) -> bool:
         return bool(self.shown_items(step, answers))
 
     def steps_that_apply(self, answers: Mapping[str, Any]) -> list[Step]:
-        return [step for step in self.steps if self.step_applies(step, answers)]
+        visible = self.shown_answers(answers)
+        return [step for step in self.steps if self._shown_in(step, visible)]
 
     def step_complete(self, step: Step, answers: Mapping[str, Any]) -> bool:
-        return all(item.link_id in answers for item in self.shown_items(step, answers) if item.required)
+        return self._complete(step, self.shown_answers(answers))
+
+    def _complete(self, step: Step, visible: Mapping[str, Any]) -> bool:
+        return all(item.link_id in visible for item in self._shown_in(step, visible) if item.required)
 
     def first_incomplete_step(self, answers: Mapping[str, Any]) -> Step | None:
         visible = self.shown_answers(answers)
-        for step in self.steps_that_apply(visible):
-            if not self.step_complete(step, visible):
+        for step in self.steps:
+            if self._shown_in(step, visible) and not self._complete(step, visible):
                 return step
         return None
 
@@ -249,7 +257,7 @@ class Definition:
     def progress(self, step: Step, answers: Mapping[str, Any]) -> tuple[int, int]:
         """(number of this step, steps in all), counting a step whose condition is not yet answered."""
         visible = self.shown_answers(answers)
-        counted = [s.id for s in self.steps if self.step_applies(s, visible)
+        counted = [s.id for s in self.steps if self._shown_in(s, visible)
                    or (s.shown_when and s.shown_when.link_id not in visible)]
         return counted.index(step.id) + 1, len(counted)
 

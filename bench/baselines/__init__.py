@@ -1,0 +1,1 @@
+"""The floor under the app: one-route Flask apps served by the same gunicorn command."""

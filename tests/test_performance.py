@@ -1,0 +1,228 @@
+"""What makes the app fast without trading anything away (issue 15; the figures come from `make bench`).
+
+Static files cached for good under content-hashed URLs, one database connection per worker thread (clean
+between requests, never shared across a fork), statistics for the planner without a manual ANALYZE, CSV sent
+in batches of rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sqlite3
+
+import pytest
+from flask import g
+
+from screening import create_app, csv_export, static_files
+from screening import db as database
+from screening.db import connect, get_db, init_db
+
+from .conftest import test_settings
+
+ASSET_RE = re.compile(r'<(?:link[^>]+href|script[^>]+src)="(/static/[^"]+)"')
+
+
+# Static files
+
+
+def test_a_page_after_the_first_needs_no_other_request(client):
+    """Every CSS and JS file a patient page links to is cached for a year under a URL that names its content."""
+    html = client.get("/").get_data(as_text=True)
+    assets = ASSET_RE.findall(html)
+    assert {a.split("?")[0] for a in assets} >= {"/static/css/main.css", "/static/js/app.js"}
+    for url in assets:
+        assert re.search(r"\?v=[0-9a-f]{16}$", url), url
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert "no-store" not in response.headers["Cache-Control"]
+
+
+def test_an_unversioned_or_outdated_static_url_is_checked_again_every_time(client):
+    for url in ("/static/css/main.css", "/static/css/main.css?v=0123456789abcdef"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_a_changed_file_gets_a_new_url(tmp_path):
+    path = tmp_path / "style.css"
+    path.write_text("body { color: black; }")
+    first = static_files.content_hash(path)
+    assert static_files.content_hash(path) == first
+    path.write_text("body { color: navy; }   ")
+    assert static_files.content_hash(path) != first
+    assert static_files.content_hash(tmp_path / "missing.css") is None
+
+
+def test_static_urls_never_reach_outside_the_static_folder(client):
+    assert client.get("/static/../config.py").status_code == 404
+
+
+# One connection per worker thread
+
+
+def _request_connection(app):
+    with app.test_request_context():
+        db = get_db()
+        db.execute("INSERT INTO health_check (id, at) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET at = 'y'")
+        return db
+
+
+def test_requests_of_one_thread_share_its_connection_and_each_database_has_its_own(app, tmp_path):
+    first = _request_connection(app)
+    assert _request_connection(app) is first
+    other = create_app(test_settings(tmp_path / "other"))
+    init_db(other.config["DATABASE"])
+    second = _request_connection(other)
+    assert second is not first
+    with pytest.raises(sqlite3.ProgrammingError):  # the first app's was closed, not leaked
+        first.execute("SELECT 1")
+    assert _request_connection(other) is second
+
+
+def test_a_transaction_left_open_is_rolled_back_not_confirmed_by_the_next_request(app):
+    with app.test_request_context():
+        db = get_db()
+        db.execute("BEGIN")
+        db.execute("INSERT INTO drafts (id, created_at, updated_at, expires_at) VALUES ('never', 'x', 'x', 'x')")
+    with app.test_request_context():
+        assert not get_db().conn.in_transaction
+        assert list(get_db().query("SELECT * FROM drafts WHERE id = 'never'")) == []
+
+
+def test_a_request_that_failed_leaves_a_fresh_connection_to_the_next(app):
+    with app.app_context():
+        failed = get_db()
+        app.do_teardown_appcontext(RuntimeError("the request failed"))
+        g.pop("db", None)
+        assert get_db() is not failed
+
+
+def test_a_forked_worker_opens_its_own_connection_and_never_closes_its_parents(app, monkeypatch):
+    parent = _request_connection(app)
+    monkeypatch.setattr(database.os, "getpid", lambda: -1)  # what the child of a fork sees
+    child = _request_connection(app)
+    assert child is not parent
+    assert parent in database._inherited  # kept, never closed: SQLite forbids using it across a fork
+    monkeypatch.undo()
+    parent.execute("SELECT 1")
+
+
+def test_changed_pragmas_take_effect_on_the_next_request(app, monkeypatch):
+    before = _request_connection(app)
+    monkeypatch.setattr(database, "PRAGMAS", (*database.PRAGMAS, "PRAGMA query_only = ON"))
+    with app.test_request_context():
+        assert get_db() is not before
+        assert next(get_db().query("PRAGMA query_only"))["query_only"] == 1
+
+
+def test_every_confirmed_write_is_synced(app):
+    """WAL with synchronous=FULL: each commit reaches the disk before the page answers (NORMAL would not)."""
+    with app.test_request_context():
+        db = get_db()
+        assert next(db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
+        assert next(db.query("PRAGMA synchronous"))["synchronous"] == 2  # FULL
+
+
+def test_the_queue_gets_its_index_without_a_manual_analyze(tmp_path, client):
+    """The queue's order at thousands of requests: without statistics SQLite sorts every open request.
+
+    After the first queue page, PRAGMA optimize (run as each request ends) has analysed the table, and the
+    page reads the queue's index in order instead.
+    """
+    from bench import seed
+
+    path = seed.build(tmp_path, [3000], progress=lambda _: None)[3000]
+    app = create_app(test_settings(tmp_path, DATABASE=str(path)))
+    plan_sql = "EXPLAIN QUERY PLAN " + _queue_sql()
+    with sqlite3.connect(path) as db:
+        assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchall()
+        assert "USE TEMP B-TREE FOR ORDER BY" in [row[-1] for row in db.execute(plan_sql)]
+    client = app.test_client()
+    html = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post(
+        "/staff/login",
+        data={"csrf_token": token, "username": seed.STAFF["front_desk"], "password": seed.STAFF_PASSWORD},
+    )
+    assert client.get("/staff/").status_code == 200
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'requests'").fetchone()[0] > 0
+        plan = [row[-1] for row in db.execute(plan_sql)]
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan
+    assert any("requests_queue_order" in step for step in plan), plan
+
+
+def _queue_sql() -> str:
+    from screening.staff import queue
+
+    return (
+        f"SELECT {queue.QUEUE_COLUMNS} {queue.QUEUE_FROM} WHERE r.status IN ('new', 'contacted', "
+        f"'unable_to_reach') {queue.QUEUE_ORDER} LIMIT 50"
+    )
+
+
+# CSV in batches
+
+
+def test_csv_is_sent_in_batches_of_rows_with_the_same_text_as_row_by_row():
+    rows = [[n, f"=name {n}", None, "+1202555"] for n in range(2500)]
+    chunks = list(csv_export.stream(["id", "name", "empty", "phone"], iter(rows)))
+    assert len(chunks) == 1 + 3  # the header at once, then 1000 + 1000 + 500 rows
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(["id", "name", "empty", "phone"])
+    writer.writerows([[csv_export.cell(v) for v in row] for row in rows])
+    assert "".join(chunks) == expected.getvalue()
+    assert list(csv_export.stream(["only"], iter([]))) == ["only\r\n"]
+
+
+def test_csv_rows_are_read_lazily():
+    """A batch is written before the rows after it are read: memory holds one batch, not the whole export."""
+    read = []
+
+    def rows():
+        for n in range(5000):
+            read.append(n)
+            yield [n]
+
+    stream = csv_export.stream(["n"], rows())
+    next(stream)
+    next(stream)
+    assert len(read) == csv_export.BATCH_ROWS
+
+
+def test_the_connection_helper_still_opens_private_files(tmp_path):
+    db = connect(tmp_path / "new.db")
+    db.close()
+    assert oct((tmp_path / "new.db").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize("value", [None, "", "plain", "=1+1", "-2", "\rx", -1, 2.5, 0, True])
+def test_a_cell_reads_as_text_and_never_as_a_formula(value):
+    text = "" if value is None else str(value)
+    expected = "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    assert csv_export.cell(value) == expected
+
+
+def test_a_connection_closed_by_mistake_is_replaced_not_lent_again(app):
+    _request_connection(app).close()
+    assert _request_connection(app).execute("SELECT 1").fetchone() == (1,)
+
+
+def test_the_next_request_sees_writes_made_elsewhere_even_after_a_query_read_halfway(app):
+    """A kept connection never keeps an old snapshot: a result a request left half read ends with the request."""
+    other = connect(app.config["DATABASE"])
+    for n in range(3):
+        other.execute("INSERT INTO drafts (id, created_at, updated_at, expires_at) VALUES (?, 'x', 'x', 'x')", [n])
+    with app.test_request_context():
+        rows = get_db().query("SELECT id FROM drafts ORDER BY id")
+        assert next(rows)["id"] == "0"  # the rest never read
+    other.execute("INSERT INTO drafts (id, created_at, updated_at, expires_at) VALUES ('later', 'x', 'x', 'x')")
+    with app.test_request_context():
+        assert {r["id"] for r in get_db().query("SELECT id FROM drafts")} == {"0", "1", "2", "later"}
+    assert list(rows) == []  # ended with its request, not read from an old snapshot
+    other.close()
