@@ -240,7 +240,7 @@ def _queue_plan(path: Path) -> list[str]:
             f"EXPLAIN QUERY PLAN SELECT {queue.QUEUE_COLUMNS} {queue.QUEUE_FROM} WHERE r.status IN "
             f"('new', 'contacted', 'unable_to_reach') {queue.QUEUE_ORDER} LIMIT 50"
         )
-        return [row[-1] for row in db.execute(sql)]
+        return [row[-1] for row in db.execute(sql, ["9999"])]  # any time: the plan is the same
     finally:
         db.close()
 

@@ -25,7 +25,7 @@ from tests.journeys import ANSWER_SETS
 LOCATIONS = ("Main office", "Northside", "Eastgate")
 # Of every 20 requests: the share in each status a clinic's file holds after a while.
 STATUS_SHARES = ["new"] + ["contacted"] * 2 + ["scheduled"] * 6 + ["closed"] * 10 + ["declined"]
-STAFF_PASSWORD = "bench-lantern-orchard-copper-91"  # nosec B105  (a throwaway account in a throwaway database)
+STAFF_PASSWORD = "lantern-orchard-copper-91-tide"  # nosec B105  (a throwaway account in a throwaway database)
 STAFF = {"front_desk": "bench_desk", "physician": "bench_doctor"}
 MINUTES_APART = 15
 

@@ -130,8 +130,8 @@ def test_every_confirmed_write_is_synced(app):
 def test_the_queue_gets_its_index_without_a_manual_analyze(tmp_path, client):
     """The queue's order at thousands of requests: without statistics SQLite sorts every open request.
 
-    After the first queue page, PRAGMA optimize (run as each request ends) has analysed the table, and the
-    page reads the queue's index in order instead.
+    After the first queue page, PRAGMA optimize (run as each request ends) has analysed the table, with no
+    manual step.
     """
     from bench import seed
 
@@ -140,7 +140,7 @@ def test_the_queue_gets_its_index_without_a_manual_analyze(tmp_path, client):
     plan_sql = "EXPLAIN QUERY PLAN " + _queue_sql()
     with sqlite3.connect(path) as db:
         assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchall()
-        assert "USE TEMP B-TREE FOR ORDER BY" in [row[-1] for row in db.execute(plan_sql)]
+        before = [row[-1] for row in db.execute(plan_sql, ["9999"])]
     client = app.test_client()
     html = client.get("/staff/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
@@ -151,9 +151,11 @@ def test_the_queue_gets_its_index_without_a_manual_analyze(tmp_path, client):
     assert client.get("/staff/").status_code == 200
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'requests'").fetchone()[0] > 0
-        plan = [row[-1] for row in db.execute(plan_sql)]
-    assert "USE TEMP B-TREE FOR ORDER BY" not in plan
-    assert any("requests_queue_order" in step for step in plan), plan
+        plan = [row[-1] for row in db.execute(plan_sql, ["9999"])]
+    assert not any(step.startswith("SCAN r") for step in before + plan)  # the open requests, by index
+    # The order puts call-backs that have come due first, which depends on the time of the query, so no index
+    # can give it: the open requests are sorted (README, Performance: what stands in the way).
+    assert "USE TEMP B-TREE FOR ORDER BY" in plan
 
 
 def _queue_sql() -> str:
