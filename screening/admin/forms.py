@@ -3,7 +3,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from ..auth.users import ROLE_NAMES, password_problem
-from ..patient.forms import ChoiceField, choices
+from ..forms import ChoiceField, choices
 
 
 class PasswordFields:

@@ -13,16 +13,15 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, Field, HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from .. import clock
+from ..forms import INVALID_CHOICE, ChoiceField, choices, codes_of
 from ..i18n import N_, current_language
 from ..questionnaire import MULTI, SCALE, SCALE_MAX, SCALE_MIN, TEXT, TEXT_MAX, Item
 
-INVALID_CHOICE = _l("Choose one of the answers shown")
 MESSAGE_MAX = 1000
 ACCESSIBILITY_MAX = 500
 PREFER_NOT_TO_SAY = "prefer_not"
@@ -44,28 +43,6 @@ def without_control_characters(text: str | None) -> str | None:
 def count_message(message: str, count: int) -> LazyString:
     """A message naming a number of characters, written the page language's way ('1,000', '1000')."""
     return LazyString(lambda: gettext(message).format(count=format_decimal(count, locale=current_language())))
-
-
-def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def codes_of(field) -> set[str]:
-    return {choice.value for choice in field.choices}
-
-
-class ChoiceField(RadioField):
-    """One answer from a fixed list, with one clear message when missing or tampered with."""
-
-    def __init__(self, label=None, required_message: str | None = None, **kwargs):
-        super().__init__(label, validate_choice=False, **kwargs)
-        self.required_message = required_message
-
-    def pre_validate(self, form):
-        if not self.raw_data or not self.raw_data[0]:
-            raise StopValidation(self.required_message or None)
-        if self.data not in codes_of(self):
-            raise StopValidation(INVALID_CHOICE)
 
 
 class MultiChoiceField(SelectMultipleField):

@@ -3,7 +3,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import clock
-from ..patient.forms import ChoiceField, choices
+from ..forms import ChoiceField, choices
 from .calls import METHODS, OUTCOMES, method_problem, parse_call_back
 from .queue import STATUS_NAMES
 
