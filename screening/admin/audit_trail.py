@@ -20,8 +20,6 @@ from ..auth.users import ROLE_NAMES
 from ..references import format_reference
 from ..references import normalize as normalize_reference
 
-DATE_HINT = "Enter a date as year-month-day, for example 2026-11-27"
-
 
 @dataclass
 class AuditFilters:
@@ -52,16 +50,8 @@ def read_filters(args: Mapping[str, str]) -> AuditFilters:
     filters = AuditFilters(user=params.whole_number(args.get("user")),
                            action=args.get("action") if args.get("action") in audit.ACTIONS else None,
                            record=(args.get("record") or "").strip()[:64])
-    for name, attribute in (("from", "start"), ("to", "end")):
-        text = (args.get(name) or "").strip()
-        if not text:
-            continue
-        try:
-            setattr(filters, attribute, date.fromisoformat(text))
-        except ValueError:
-            filters.errors[name] = DATE_HINT
-    if filters.start and filters.end and filters.start > filters.end:
-        filters.errors["to"] = "The end date must be on or after the start date"
+    asked = params.date_range(args)
+    filters.start, filters.end, filters.errors = asked.start, asked.end, asked.errors
     return filters
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, render_template, request
 from sqlite_utils import Database
 
-from .. import clock, csv_export, promises
+from .. import clock, csv_export, params, promises
 from ..auth import roles_required
 from ..auth.users import ROLES
 from ..db import get_db
@@ -18,7 +18,6 @@ from . import bp, charts, metrics
 
 DEFAULT_WEEKS = 8
 MAX_WEEKS = 104
-DATE_HINT = "Enter a date as year-month-day, for example 2026-11-27"
 BLUE, GREEN, RED = "#0b4fa3", "#1e6b34", "#b10e1e"
 
 
@@ -40,13 +39,8 @@ def read_range(args: Mapping[str, str], today: date) -> Range:
     """The weeks asked for (clinic dates, widened to whole weeks); by default the last eight, this one included."""
     this_monday = today - timedelta(days=today.weekday())
     chosen = Range(this_monday - timedelta(weeks=DEFAULT_WEEKS - 1), today)
-    for name, attribute in (("from", "first"), ("to", "last")):
-        text = (args.get(name) or "").strip()
-        if text:
-            try:
-                setattr(chosen, attribute, date.fromisoformat(text))
-            except ValueError:
-                chosen.errors[name] = DATE_HINT
+    asked = params.date_range(args)
+    chosen.first, chosen.last, chosen.errors = asked.start or chosen.first, asked.end or chosen.last, asked.errors
     if not chosen.errors:
         if chosen.first > chosen.last:
             chosen.errors["to"] = "The end date must be on or after the start date"

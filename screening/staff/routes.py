@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from contextlib import closing
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -322,16 +322,13 @@ def fhir_response(reference: str):
 @bp.get("/screenings.csv")
 @roles_required("physician")
 def export_screenings():
-    bounds = {}
-    for name, next_day in (("from", False), ("to", True)):
-        text = request.args.get(name, "")
-        bounds[name] = params.day(text, next_day=next_day) if text else None
-        if text and bounds[name] is None:
-            return _bad_input(f"The export was not made: “{name}” must be a date written as YYYY-MM-DD, "
-                              f"for example 2026-11-01.")
-    start, end = bounds["from"], bounds["to"]
-    if start and end and start >= end:
-        return _bad_input("The export was not made: “from” must be on or before “to”.")
+    asked = params.date_range(request.args)
+    if asked.errors:
+        return _bad_input("The export was not made: " + "; ".join(
+            f"“{name}”: {message}" for name, message in asked.errors.items()) + ".")
+    # Whole days: from the start of `from` to the end of `to`.
+    start = asked.start and asked.start.isoformat()
+    end = asked.end and (asked.end + timedelta(days=1)).isoformat()
     audit.record("export_screenings", start=start, end=end)
     return _csv_download("screenings", intake.screening_header(),
                          lambda db: intake.screening_rows(db, start, end))
