@@ -4,12 +4,12 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from screening import create_app, questionnaire
+from screening import clock, create_app, questionnaire
 from screening.db import connect, init_db
 
 from .answers import LIKELY
+from .journeys import CSRF_RE
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ASKED_RE = re.compile(r'name="asked"[^>]*value="([^"]*)"')
 
 
@@ -62,6 +62,28 @@ def csrf_token(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def post_form(client, page_url, action_url, data):
+    """Post a form as a browser does: with the CSRF token of the page that shows it."""
+    token = csrf_token(client.get(page_url).get_data(as_text=True))
+    return client.post(action_url, data={"csrf_token": token, **data})
+
+
+def audit_rows(app, action=None):
+    db = connect(app.config["DATABASE"])
+    sql = "SELECT * FROM audit_log" + (" WHERE action = ?" if action else "") + " ORDER BY id"
+    return list(db.query(sql, [action] if action else []))
+
+
+def audit_actions(app):
+    return [row["action"] for row in audit_rows(app)]
+
+
+def move_clock(monkeypatch, start=None, **delta):
+    """The app's clock, moved by `delta` from `start` (default: now). Only the clock is ever faked."""
+    moved = (start or clock.now()) + timedelta(**delta)
+    monkeypatch.setattr(clock, "now", lambda: moved)
 
 
 def form_data(answers: dict) -> dict:

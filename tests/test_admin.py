@@ -7,13 +7,9 @@ import pytest
 from screening.auth import users as accounts
 from screening.db import connect
 
-from .conftest import PASSWORDS, AuthActions, csrf_token
+from .conftest import PASSWORDS, AuthActions, audit_rows, csrf_token, post_form
 
 P = pytest.param
-
-
-def post(client, page, action, data):
-    return client.post(action, data={"csrf_token": csrf_token(client.get(page).get_data(as_text=True)), **data})
 
 
 NEW_USER = {"username": "nina", "display_name": "Dr Nina Ortiz", "role": "physician",
@@ -22,7 +18,7 @@ NEW_USER = {"username": "nina", "display_name": "Dr Nina Ortiz", "role": "physic
 
 def test_admin_creates_an_account_that_can_sign_in(auth, app, client):
     auth.login("admin")
-    response = post(client, "/admin/users/new", "/admin/users/new", NEW_USER)
+    response = post_form(client, "/admin/users/new", "/admin/users/new", NEW_USER)
     assert response.headers["Location"] == "/admin/users"
     assert "nina" in client.get("/admin/users").get_data(as_text=True)
     assert AuthActions(app.test_client()).login(username="nina", password=NEW_USER["password"]).status_code == 303
@@ -40,7 +36,7 @@ def test_admin_creates_an_account_that_can_sign_in(auth, app, client):
 ])
 def test_create_account_validation(auth, app, client, changes, message):
     auth.login("admin")
-    response = post(client, "/admin/users/new", "/admin/users/new", {**NEW_USER, **changes})
+    response = post_form(client, "/admin/users/new", "/admin/users/new", {**NEW_USER, **changes})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and message in html
     assert NEW_USER["password"] not in html  # passwords are never echoed back
@@ -50,10 +46,10 @@ def test_create_account_validation(auth, app, client, changes, message):
 def test_admin_deactivates_and_resets_password(auth, app, client, staff):
     auth.login("admin")
     frida = staff["front_desk"]
-    post(client, "/admin/users", f"/admin/users/{frida.id}/deactivate", {})
+    post_form(client, "/admin/users", f"/admin/users/{frida.id}/deactivate", {})
     assert AuthActions(app.test_client()).login().status_code == 200  # refused
     doctor = staff["physician"]
-    response = post(client, f"/admin/users/{doctor.id}/password", f"/admin/users/{doctor.id}/password",
+    response = post_form(client, f"/admin/users/{doctor.id}/password", f"/admin/users/{doctor.id}/password",
                     {"password": "new-harbor-lantern-12", "confirm": "new-harbor-lantern-12"})
     assert response.headers["Location"] == "/admin/users"
     assert AuthActions(app.test_client()).login("physician", password="new-harbor-lantern-12").status_code == 303
@@ -63,7 +59,7 @@ def test_admin_deactivates_and_resets_password(auth, app, client, staff):
 
 def test_admin_cannot_deactivate_themselves(auth, app, client, staff):
     auth.login("admin")
-    post(client, "/admin/users", f"/admin/users/{staff['admin'].id}/deactivate", {})
+    post_form(client, "/admin/users", f"/admin/users/{staff['admin'].id}/deactivate", {})
     assert accounts.by_id(connect(app.config["DATABASE"]), staff["admin"].id).active == 1
 
 
@@ -174,10 +170,6 @@ def test_audit_csv_export_is_filtered_readable_and_itself_audited(auth, app, cli
 
 # Account actions: each audited, each refusing to leave the clinic without an active administrator
 
-def audit_rows(app, action):
-    return list(connect(app.config["DATABASE"]).query("SELECT * FROM audit_log WHERE action = ?", [action]))
-
-
 def signed_in_as(app, role):
     """Another browser, signed in: shows whether a change ended that user's sessions."""
     other = app.test_client()
@@ -200,9 +192,9 @@ def edit(client, user_id, **changes):
 def test_admin_reactivates_an_account(auth, app, client, staff):
     frida = staff["front_desk"]
     auth.login("admin")
-    post(client, "/admin/users", f"/admin/users/{frida.id}/deactivate", {})
+    post_form(client, "/admin/users", f"/admin/users/{frida.id}/deactivate", {})
     assert "Reactivate" in client.get("/admin/users").get_data(as_text=True)
-    response = post(client, "/admin/users", f"/admin/users/{frida.id}/reactivate", {})
+    response = post_form(client, "/admin/users", f"/admin/users/{frida.id}/reactivate", {})
     assert response.status_code == 303
     page = client.get("/admin/users").get_data(as_text=True)
     assert "“frida” can sign in again." in page and "sessions have ended" not in page
@@ -260,7 +252,7 @@ def test_admin_unlocks_an_account_slowed_by_failed_sign_ins(auth, app, client, s
     page = client.get("/admin/users").get_data(as_text=True)
     assert re.search(r'Unlock<span class="visually-hidden"> frida</span> \(5 failed sign-ins\)', page)
     assert page.count(">Unlock<") == 1  # only the account with failures
-    response = post(client, "/admin/users", f"/admin/users/{staff['front_desk'].id}/unlock", {})
+    response = post_form(client, "/admin/users", f"/admin/users/{staff['front_desk'].id}/unlock", {})
     assert response.status_code == 303
     keys = [r["key"] for r in connect(app.config["DATABASE"]).query("SELECT key FROM sign_in_throttle")]
     assert "account:frida" not in keys
@@ -274,7 +266,7 @@ def test_admin_clears_an_offices_address(auth, app, client, staff):
     for n in range(4):
         AuthActions(office).login(username=f"typo{n}", password="wrong-wrong-wrong")
     auth.login("admin")
-    post(client, "/admin/users", "/admin/sign-in-failures/clear", {"address": "198.51.100.40"})
+    post_form(client, "/admin/users", "/admin/sign-in-failures/clear", {"address": "198.51.100.40"})
     keys = [r["key"] for r in connect(app.config["DATABASE"]).query("SELECT key FROM sign_in_throttle")]
     assert "address:198.51.100.40" not in keys
     [row] = audit_rows(app, "sign_in_cleared")
@@ -300,7 +292,7 @@ def test_a_deactivated_administrator_does_not_count(auth, app, client, staff):
     edit(client, staff["admin"].id, role="physician")
     assert accounts.by_id(db, staff["admin"].id).role == "admin"
     # Reactivated, the other administrator counts: now ada may step down (and is signed out by it).
-    post(client, "/admin/users", f"/admin/users/{staff['physician'].id}/reactivate", {})
+    post_form(client, "/admin/users", f"/admin/users/{staff['physician'].id}/reactivate", {})
     assert edit(client, staff["admin"].id, role="physician").headers["Location"] == "/admin/users"
     assert accounts.by_id(db, staff["admin"].id).role == "physician"
     assert not still_signed_in(client, "/admin/users")
@@ -334,7 +326,7 @@ def test_a_password_built_from_the_persons_own_name_is_refused_next_to_the_field
     data = {"password": "ninapark2024!", "confirm": "ninapark2024!"}
     if page.endswith("new"):
         data.update(username="nina.park2", display_name="Nina Park", role="physician")
-    response = post(client, url, url, data)
+    response = post_form(client, url, url, data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert re.search(r'id="password-error".*name or username', html)

@@ -9,19 +9,9 @@ from screening.auth import is_public
 from screening.auth import users as accounts
 from screening.db import connect
 
-from .conftest import PASSWORDS, AuthActions
+from .conftest import PASSWORDS, AuthActions, audit_actions
 
 P = pytest.param
-
-
-def audit_actions(app):
-    db = connect(app.config["DATABASE"])
-    return [r["action"] for r in db.query("SELECT action FROM audit_log ORDER BY id")]
-
-
-def move_clock(monkeypatch, **delta):
-    moved = clock.now() + timedelta(**delta)
-    monkeypatch.setattr(clock, "now", lambda: moved)
 
 
 # Deny by default

@@ -10,7 +10,8 @@ from screening.db import connect
 from screening.notify import outbox
 from screening.staff import calls
 
-from .test_staff import audit_rows, post_form, references_in
+from .conftest import audit_rows, post_form
+from .test_staff import references_in
 
 P = pytest.param
 

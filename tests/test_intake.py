@@ -16,7 +16,7 @@ from screening.fhir import answers_from_response
 from screening.staff.intake import answer_columns
 
 from .answers import EVERY_FLAG, LIKELY, POSSIBLE, UNLIKELY, URGENT, likely
-from .conftest import csrf_token
+from .conftest import audit_actions, csrf_token
 
 P = pytest.param
 q = definitions.current()
@@ -24,10 +24,6 @@ q = definitions.current()
 
 def safety_section(html):
     return html.split('<section class="safety-panel"', 1)[1].split("</section>", 1)[0]
-
-
-def audit_actions(app):
-    return [r["action"] for r in connect(app.config["DATABASE"]).query("SELECT action FROM audit_log ORDER BY id")]
 
 
 @pytest.mark.parametrize("answers, outcome", [

@@ -18,6 +18,7 @@ from screening.notify import outbox, run_once
 from screening.notify.mailer import FileSender, SmtpSender, describe
 
 from .answers import LIKELY, URGENT
+from .conftest import move_clock
 
 SENTINEL = "Zqxsentinel"
 
@@ -85,11 +86,6 @@ def submit(patient, answers=LIKELY, **fields):
     return response
 
 
-def later(monkeypatch, **delta):
-    moved = clock.now() + timedelta(**delta)
-    monkeypatch.setattr(clock, "now", lambda: moved)
-
-
 def test_request_sends_front_desk_and_patient_messages_without_patient_data(
         mail_app, smtp_server, patient, client):
     inbox = smtp_server()
@@ -147,7 +143,7 @@ def test_mail_server_down_then_back_delivers_everything_once(mail_app, smtp_serv
 
     inbox = smtp_server()
     assert "sent 0" in runner.invoke(args=["send-outbox"]).output  # backing off: not due yet
-    later(monkeypatch, minutes=2)
+    move_clock(monkeypatch, minutes=2)
     assert "sent 3" in runner.invoke(args=["send-outbox"]).output
     assert "sent 0" in runner.invoke(args=["send-outbox"]).output
     assert len(inbox.messages) == 3
@@ -258,7 +254,7 @@ def test_administrators_are_told_on_every_page_when_notifications_fail_or_wait(m
     db = enqueue_one(mail_app, make_request)
     auth.login("admin")
     assert "Notifications need attention" not in client.get("/admin/users").get_data(as_text=True)
-    later(monkeypatch, minutes=11)  # no worker ran: the messages wait
+    move_clock(monkeypatch, minutes=11)  # no worker ran: the messages wait
     page = client.get("/admin/users").get_data(as_text=True)
     assert "3 waiting more than 10 minutes (is the delivery worker running?)" in page
     outbox.claim(db, dead_worker_on_this_host())
@@ -276,7 +272,7 @@ def test_a_claim_from_another_host_is_settled_only_after_it_is_stale(mail_app, m
     sender = SmtpSender(mail_app.config)
     claimed = outbox.claim(db, "elsewhere:123")
     assert outbox.recover_interrupted(db, sender) == 0  # maybe still sending
-    later(monkeypatch, minutes=16)
+    move_clock(monkeypatch, minutes=16)
     assert outbox.recover_interrupted(db, sender) == len(claimed)
     assert outbox.deliver(db, settings, sender, "other-worker") == {"sent": 0, "unsent": 0}
     assert {r["status"] for r in outbox_rows(mail_app)} == {"failed"}
@@ -347,9 +343,9 @@ def test_overdue_reminder_goes_out_once_and_only_for_new_requests(mail_app, smtp
     waiting = make_request()
     make_request(status="contacted")
     inbox = smtp_server()
-    later(monkeypatch, hours=19)
+    move_clock(monkeypatch, hours=19)
     assert "reminders queued 0" in runner.invoke(args=["send-outbox"]).output
-    later(monkeypatch, hours=2)  # 21 hours after the requests
+    move_clock(monkeypatch, hours=2)  # 21 hours after the requests
     assert "reminders queued 2" in runner.invoke(args=["send-outbox"]).output
     assert "reminders queued 0" in runner.invoke(args=["send-outbox"]).output
     reminders = [m for _r, m in inbox.messages if m["Subject"].startswith("Reminder")]

@@ -10,7 +10,8 @@ from screening.references import format_reference
 from screening.staff import queue
 
 from .answers import URGENT, likely
-from .test_staff import post_form, references_in
+from .conftest import post_form
+from .test_staff import references_in
 
 P = pytest.param
 
@@ -266,9 +267,9 @@ def test_the_poll_script_is_static_and_allowed_by_the_content_security_policy(au
 # Exports
 
 @pytest.mark.parametrize("url, message", [
-    P("/staff/screenings.csv?from=garbage", "“from” must be a date", id="screenings-from"),
-    P("/staff/screenings.csv?to=2026-13-45", "“to” must be a date", id="screenings-to"),
-    P("/staff/screenings.csv?from=2026-05-01&to=2026-04-01", "on or before", id="screenings-reversed"),
+    P("/staff/screenings.csv?from=garbage", "“from”: Enter a date as year-month-day", id="screenings-from"),
+    P("/staff/screenings.csv?to=2026-13-45", "“to”: Enter a date as year-month-day", id="screenings-to"),
+    P("/staff/screenings.csv?from=2026-05-01&to=2026-04-01", "must be on or after the start date", id="screenings-reversed"),
     P("/staff/export.csv?status=garbage", "“status” must be one of", id="queue-status"),
     P("/staff/export.csv?flag=nonsense", "“flag” must be one of", id="queue-flag"),
 ])

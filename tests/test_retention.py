@@ -1,15 +1,10 @@
 """`flask purge`: what the clinic no longer needs goes; requests and the audit trail never do."""
 import json
-from datetime import timedelta
 
 from screening import clock
 
 from .answers import LIKELY
-from .conftest import Patient
-
-
-def move_clock(monkeypatch, start, **delta):
-    monkeypatch.setattr(clock, "now", lambda: start + timedelta(**delta))
+from .conftest import Patient, move_clock
 
 
 def counts(db):

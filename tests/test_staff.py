@@ -12,7 +12,7 @@ from screening.db import connect
 from screening.references import format_reference
 
 from .answers import LIKELY, POSSIBLE, UNLIKELY, URGENT, likely
-from .conftest import csrf_token
+from .conftest import audit_rows, post_form
 
 P = pytest.param
 
@@ -20,17 +20,6 @@ P = pytest.param
 def references_in(html):
     """The requests a queue page lists, in order (the name links to the request page, or the intake)."""
     return [m.replace("-", "") for m in re.findall(r'<td><a href="/staff/requests/([0-9A-Z]{8})(?:/intake)?"', html)]
-
-
-def audit_rows(app, action=None):
-    db = connect(app.config["DATABASE"])
-    sql = "SELECT * FROM audit_log" + (" WHERE action = ?" if action else "") + " ORDER BY id"
-    return list(db.query(sql, [action] if action else []))
-
-
-def post_form(client, page_url, action_url, data):
-    token = csrf_token(client.get(page_url).get_data(as_text=True))
-    return client.post(action_url, data={"csrf_token": token, **data})
 
 
 # The queue

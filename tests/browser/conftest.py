@@ -9,6 +9,8 @@ from werkzeug.serving import make_server
 from screening import create_app
 from screening.db import init_db
 
+from ..conftest import test_settings
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,15 +36,7 @@ def browser():
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "browser-tests",
-        "DATABASE": str(folder / "live.db"),
-        "INSTANCE_PATH": str(folder / "instance"),
-        "RATELIMIT_ENABLED": False,
-        "CLINIC_LOCATIONS": ["Main office", "Northside"],
-        "CLINIC_HOURS": "Mon-Sun 00:00-24:00",  # due times independent of when the tests run
-    })
+    app = create_app(test_settings(folder, CLINIC_LOCATIONS=["Main office", "Northside"]))
     init_db(app.config["DATABASE"])
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
