@@ -236,8 +236,8 @@ def _queue_plan(path: Path) -> list[str]:
 
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        sql = (  # nosec B608  (fixed SQL of our own, no input)
-            f"EXPLAIN QUERY PLAN SELECT {queue.QUEUE_COLUMNS} {queue.QUEUE_FROM} WHERE r.status IN "
+        sql = (  # fixed SQL of our own, no input
+            f"EXPLAIN QUERY PLAN SELECT r.id FROM requests r WHERE r.status IN "  # nosec B608
             f"('new', 'contacted', 'unable_to_reach') {queue.QUEUE_ORDER} LIMIT 50"
         )
         return [row[-1] for row in db.execute(sql, ["9999"])]  # any time: the plan is the same

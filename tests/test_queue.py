@@ -81,6 +81,20 @@ def test_search_uses_the_index_and_never_scans_the_requests(app, make_request):
             assert not re.search(r"\bSCAN (r|requests)\b(?! USING INTEGER)", plan), plan
 
 
+def test_the_duplicate_check_looks_up_by_index_and_never_reads_every_request(app, make_request):
+    rows = [make_request(name=f"Person {n}") for n in range(30)]
+    db = connect(app.config["DATABASE"])
+    db.execute("ANALYZE")
+    executed = []
+    db.conn.set_trace_callback(executed.append)
+    queue.duplicates(db, [queue.get_request(db, row["reference"]) for row in rows[:5]])
+    db.conn.set_trace_callback(None)
+    (sql,) = [text for text in executed if "JOIN requests d" in text]
+    plan = " | ".join(row["detail"] for row in db.query("EXPLAIN QUERY PLAN " + sql))
+    assert "requests_phone" in plan and "requests_date_of_birth" in plan, plan
+    assert not re.search(r"\bSCAN (d|r)\b", plan), plan
+
+
 @pytest.mark.parametrize("term", ['"', "@", "*", "a OR b NOT c", "NEAR(a b)", "^x", "-1", "' OR 1=1 --", "_", "qq@"])
 def test_search_syntax_in_the_text_is_just_text(auth, client, make_request, term):
     make_request(name="Zelda Quartz")
