@@ -257,7 +257,7 @@ def test_answers_chosen_before_the_script_loads_still_reveal_follow_ups(page, li
     def hold_script(route):
         released.append(route)  # answered later, after the patient has clicked
 
-    page.route("**/js/app.js", hold_script)
+    page.route("**/js/app.js?*", hold_script)  # its URL carries the content hash
     page.goto(live_server.url + "/step/pain", wait_until="commit")  # the page is there; its script is not
     page.locator("label[for='pain_regions-2']").click()  # low back, before any script ran
     assert not page.locator("input[name=pain_side]").first.is_visible()
