@@ -93,3 +93,14 @@ class Config:
     TRUSTED_PROXIES = _list("TRUSTED_PROXIES", "127.0.0.1,::1")
     # Screenings finished without a request are deleted after this many days (`flask purge`).
     ANON_SCREENING_RETENTION_DAYS = int(os.environ.get("ANON_SCREENING_RETENTION_DAYS", "30"))
+
+    # The pain diary after a block (see README, "The pain diary"). Each numbing medicine's expected hours of
+    # effect ("name=hours, ..."): the window in which relief counts. Defaults from published figures (README).
+    DIARY_MEDICINE_HOURS = os.environ.get("DIARY_MEDICINE_HOURS", "lidocaine=2, bupivacaine=6, ropivacaine=4")
+    # When the patient records the pain, in minutes after the injection.
+    DIARY_SCHEDULE_MINUTES = [int(m) for m in _list("DIARY_SCHEDULE_MINUTES", "15,30,60,120,180,240,300,360")]
+    # The diary link works for this many hours after the injection.
+    DIARY_LINK_HOURS = int(os.environ.get("DIARY_LINK_HOURS", "48"))
+    # An entry not made this many minutes after it was due counts as missing (the front desk may call).
+    DIARY_MISSING_AFTER_MINUTES = int(os.environ.get("DIARY_MISSING_AFTER_MINUTES", "30"))
+    DIARY_CODE_RATE_LIMIT = os.environ.get("DIARY_CODE_RATE_LIMIT", "20 per hour")

@@ -61,6 +61,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     promises.init_app(app)
     for blueprint in (errors.bp, patient_bp, auth.bp, staff_bp, admin_bp):
         app.register_blueprint(blueprint)
+    from . import diary
+
+    diary.init_app(app)  # recording blocks and the patient's pain diary (its own blueprints)
 
     @app.get("/healthz")
     def healthz():

@@ -15,6 +15,9 @@ ACTIONS = (
     "view_queue", "view_request", "export_queue", "status_change", "note_added", "contact_attempt",
     "user_created", "user_deactivated", "password_reset", "view_audit", "sign_in_cleared",
     "view_intake", "review", "export_fhir", "export_screenings", "view_outbox", "outbox_retry", "purge",
+    # The pain diary after a block (screening/diary)
+    "block_recorded", "view_diary", "view_diaries", "print_diary_sheet", "diary_link_emailed", "diary_opened",
+    "diary_entry", "diary_paper_entry", "diary_reviewed", "export_diary_fhir",
 )
 
 
