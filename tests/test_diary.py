@@ -429,3 +429,23 @@ def test_hostile_input_never_causes_a_server_error_in_the_diary(app, client, aut
         if diary_patient.client.get("/diary/", query_string={"correct": value}).status_code >= 500:
             failures.append(("/diary/?correct", value[:20]))
     assert failures == []
+
+
+def test_the_rebuilt_outbox_keeps_its_rows_and_sends_other_messages_once(tmp_path):
+    from screening.db import connect
+    from screening.migrations import migrations
+    from screening.notify import outbox
+
+    db = connect(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m017_outbox_diary_link")
+    db.execute("INSERT INTO outbox (kind, request_id, recipient, subject, body, next_attempt_at, created_at)"
+               " VALUES ('resume_link', NULL, 'p@example.com', 's', 'b', '2026-01-01', '2026-01-01')")
+    migrations.apply(db)
+    assert [r["kind"] for r in db.query("SELECT kind FROM outbox")] == ["resume_link"]
+    db.execute("PRAGMA foreign_keys=OFF")  # a request row would need a screening: not what is tested here
+    for _ in range(2):
+        outbox._enqueue(db, "overdue_reminder", 1, "desk@example.com", "s", "b")
+        outbox._enqueue(db, "diary_link", 1, "p@example.com", "s", "b")
+    kinds = [r["kind"] for r in db.query("SELECT kind FROM outbox ORDER BY id")]
+    assert kinds == ["resume_link", "overdue_reminder", "diary_link", "diary_link"]
+    db.close()

@@ -33,6 +33,10 @@ PATIENT_TEXT = {
     "medicine_missing": "Say whether you took any pain medicine",
     "returned_label": "Has your usual pain come back?",
     "returned_missing": "Choose when your usual pain came back, or that it has not come back yet",
+    "saved_baseline": "Saved: your usual pain before the injection.",
+    "saved_entry": "Saved: your entry for {time} after the injection.",
+    "saved_returned": "Saved: when your usual pain came back.",
+    "entry_not_open": "That entry is not open now. Please use the form below.",
 }
 RETURN_LABELS = {
     "under_1": "Yes, less than 1 hour after the injection",
@@ -40,6 +44,14 @@ RETURN_LABELS = {
     "over_6": "Yes, more than 6 hours after the injection",
     "not_yet": "No, not yet",
 }
+
+
+def slot_label(minutes: int) -> str:
+    """'15 minutes', '1 hour', '90 minutes', '2 hours' after the injection."""
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour" + ("" if hours == 1 else "s")
+    return f"{minutes} minutes"
 
 
 class CodeForm(FlaskForm):
@@ -142,7 +154,7 @@ class PaperEntryForm(FlaskForm):
     def __init__(self, *args, schedule=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.entry.choices = choices(("baseline", "Usual pain before the block"),
-                                     *((str(m), vocab.slot_label(m) + " after") for m in schedule))
+                                     *((str(m), slot_label(m) + " after") for m in schedule))
 
     def validate_observed_time(self, field):
         moment = clinic_moment(self.observed_date.data, field.data)

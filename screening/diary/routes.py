@@ -15,6 +15,7 @@ from ..auth import roles_required
 from ..db import get_db
 from ..extensions import limiter
 from ..notify import outbox
+from ..references import format_reference
 from . import assess, chart, codes, fhir_export, forms, patient_bp, staff_bp, store, vocab
 
 CLINICAL = ("front_desk", "physician")
@@ -49,7 +50,7 @@ def _block_view(db, block_row: dict, now: datetime) -> dict[str, Any]:
     """A block as the signed-in role may see it: progress for everyone, scores and result for physicians."""
     current = store.diary(db, block_row)
     view = {"block": block_row, "progress": store.progress(current, now, _grace()), "diary": current,
-            "labels": {m: vocab.slot_label(m) for m in block_row["schedule"]},
+            "labels": {m: forms.slot_label(m) for m in block_row["schedule"]},
             "reviews": store.reviews(db, block_row["id"])}
     if _is_physician():
         result = current.result()
@@ -86,13 +87,7 @@ def diaries():
     missing = store.missing_entries(db, now, _grace())
     audit.record("view_diaries", to_review=len(review), missing=len(missing))
     return render_template("diary/diaries.html", review=review, missing=missing,
-                           label=vocab.slot_label, format_reference=_format_reference)
-
-
-def _format_reference(reference: str) -> str:
-    from ..references import format_reference
-
-    return format_reference(reference)
+                           label=forms.slot_label, format_reference=format_reference)
 
 
 @staff_bp.get("/requests/<reference>/diary")
@@ -102,7 +97,7 @@ def episode(reference: str):
     db, now = get_db(), clock.now()
     views = [_block_view(db, b, now) for b in store.blocks_for_request(db, row["id"])]
     audit.record("view_diary", "request", row["reference"])
-    return render_template("diary/episode.html", r=row, views=views, reference=_format_reference(row["reference"]),
+    return render_template("diary/episode.html", r=row, views=views, reference=format_reference(row["reference"]),
                            decision=_decision(views) if _is_physician() else None, vocab=vocab)
 
 
@@ -146,7 +141,7 @@ def record_block(reference: str):
                 audit.record("block_recorded", "block", block_id, request=row["reference"], number=number)
             flash(f"Block {number} recorded. Print the diary sheet for the patient, or email the link.")
             return redirect(url_for("diary_staff.episode", reference=row["reference"]), 303)
-    return render_template("diary/record_block.html", r=row, form=form, reference=_format_reference(row["reference"]),
+    return render_template("diary/record_block.html", r=row, form=form, reference=format_reference(row["reference"]),
                            medicine_hours=", ".join(f"{vocab.MEDICINES[m].lower()} {h:g}" for m, h in
                                                     vocab.medicine_hours(current_app.config).items())), \
         400 if form.errors else 200
@@ -168,7 +163,7 @@ def sheet(block_id: int):
     audit.record("print_diary_sheet", "block", block_id)
     return render_template("diary/sheet.html", block=block_row, code=codes.formatted(code), link=link,
                            page=link.split("#")[0], qr=Markup(svg.getvalue().decode()),  # nosec B704 (segno's SVG)
-                           labels={m: vocab.slot_label(m) for m in block_row["schedule"]},
+                           labels={m: forms.slot_label(m) for m in block_row["schedule"]},
                            due=lambda m: clock.parse(block_row["injected_at"]) + timedelta(minutes=m))
 
 
@@ -211,7 +206,7 @@ def paper_entry(block_id: int):
     if request.method == "GET":
         form.observed_date.data = forms.clinic_day(clock.parse(block_row["injected_at"]))
     return render_template("diary/paper.html", block=block_row, form=form,
-                           reference=_format_reference(block_row["reference"])), 400 if form.errors else 200
+                           reference=format_reference(block_row["reference"])), 400 if form.errors else 200
 
 
 @staff_bp.post("/blocks/<int:block_id>/review")
@@ -270,7 +265,7 @@ def _render_diary(block_row, entry_form=None, baseline_form=None, return_form=No
     return render_template(
         "diary/patient.html", diary=current, slots=slots, target=target, correcting=entry_form.correct.data == "1",
         entry_form=entry_form, baseline_form=baseline_form or forms.BaselineForm(formdata=None),
-        return_form=return_form or forms.ReturnForm(formdata=None), label=vocab.slot_label,
+        return_form=return_form or forms.ReturnForm(formdata=None), label=forms.slot_label,
         return_labels=forms.RETURN_LABELS, anchors=forms.PAIN_ANCHORS, text=forms.PATIENT_TEXT, now_=now,
     ), status
 
@@ -315,7 +310,7 @@ def baseline():
         store.add_entry(db, block_row["id"], "baseline", observed_at=clock.parse(block_row["injected_at"]),
                         pain=int(form.pain.data))
         audit.record("diary_entry", "block", block_row["id"], kind="baseline")
-    flash("Saved: your usual pain before the injection.")
+    flash(forms.PATIENT_TEXT["saved_baseline"])
     return redirect(url_for("diary.diary_page"), 303)
 
 
@@ -330,7 +325,7 @@ def entry():
     correcting = request.form.get("correct") == "1"
     allowed = current.by_slot if correcting else [_slots(current, clock.now())["now"]]
     if slot is None or slot not in allowed:
-        flash("That entry is not open now. Please use the form below.")
+        flash(forms.PATIENT_TEXT["entry_not_open"])
         return redirect(url_for("diary.diary_page"), 303)
     form = forms.EntryForm()
     if not form.validate():
@@ -341,7 +336,7 @@ def entry():
                         tried_activity=form.tried.data == "yes", medicine_taken=form.medicine.data == "yes",
                         correction=correcting)
         audit.record("diary_entry", "block", block_row["id"], kind="scheduled", slot=slot, correction=correcting)
-    flash(f"Saved: your entry for {vocab.slot_label(slot)} after the injection.")
+    flash(forms.PATIENT_TEXT["saved_entry"].format(time=forms.slot_label(slot)))
     return redirect(url_for("diary.diary_page"), 303)
 
 
@@ -357,5 +352,5 @@ def pain_returned():
     with db.atomic():
         store.add_entry(db, block_row["id"], "return", observed_at=clock.now(), returned=form.returned.data)
         audit.record("diary_entry", "block", block_row["id"], kind="return")
-    flash("Saved: when your usual pain came back.")
+    flash(forms.PATIENT_TEXT["saved_returned"])
     return redirect(url_for("diary.diary_page"), 303)

@@ -41,10 +41,3 @@ def schedule(config: Mapping[str, Any]) -> list[int]:
         raise ValueError("DIARY_SCHEDULE_MINUTES: at least one time, each after the injection")
     return minutes
 
-
-def slot_label(minutes: int) -> str:
-    """'15 minutes', '1 hour', '90 minutes', '2 hours' after the injection."""
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return f"{hours} hour" + ("" if hours == 1 else "s")
-    return f"{minutes} minutes"
