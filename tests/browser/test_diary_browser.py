@@ -12,6 +12,7 @@ from screening.db import connect
 
 from ..conftest import PASSWORDS
 from .test_layout_browser import LARGE_TEXT_PX, PHONE, WIDER_THAN_VIEWPORT
+from .test_physician_browser import pdf_pages
 from .test_staff_browser import add_account, sign_in
 
 START = clock.parse("2026-06-10T14:00:00+00:00")  # 10 a.m. at the clinic
@@ -73,7 +74,9 @@ def test_a_block_its_sheet_the_diary_on_a_phone_and_the_result(
     assert "Quinn" not in doctor.inner_text("main")
     assert_accessible(doctor)
     doctor.emulate_media(media="print")
-    (artifacts / "diary-sheet.pdf").write_bytes(doctor.pdf(format="Letter"))
+    sheet = doctor.pdf(format="Letter")
+    (artifacts / "diary-sheet.pdf").write_bytes(sheet)
+    assert pdf_pages(sheet) == 1  # one page to hand over
     doctor.emulate_media(media="screen")
 
     # The patient's phone: 360 px, text at 200%; the QR code's link opens the diary (its script sends the code).
