@@ -98,3 +98,13 @@ class Config:
     # as unable to reach; an open queue page checks for new requests every QUEUE_POLL_SECONDS (at most 30).
     MAX_CALL_ATTEMPTS = int(os.environ.get("MAX_CALL_ATTEMPTS", "3"))
     QUEUE_POLL_SECONDS = min(float(os.environ.get("QUEUE_POLL_SECONDS", "20")), 30.0)
+    # The pain diary after a block (see README, "The pain diary"). Each numbing medicine's expected hours of
+    # effect ("name=hours, ..."): the window in which relief counts. Defaults from published figures (README).
+    DIARY_MEDICINE_HOURS = os.environ.get("DIARY_MEDICINE_HOURS", "lidocaine=2, bupivacaine=6, ropivacaine=4")
+    # When the patient records the pain, in minutes after the injection.
+    DIARY_SCHEDULE_MINUTES = [int(m) for m in _list("DIARY_SCHEDULE_MINUTES", "15,30,60,120,180,240,300,360")]
+    # The diary link works for this many hours after the injection.
+    DIARY_LINK_HOURS = int(os.environ.get("DIARY_LINK_HOURS", "48"))
+    # An entry not made this many minutes after it was due counts as missing (the front desk may call).
+    DIARY_MISSING_AFTER_MINUTES = int(os.environ.get("DIARY_MISSING_AFTER_MINUTES", "30"))
+    DIARY_CODE_RATE_LIMIT = os.environ.get("DIARY_CODE_RATE_LIMIT", "20 per hour")

@@ -67,6 +67,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .dashboard import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)
+    from . import diary
+
+    diary.init_app(app)  # recording blocks and the patient's pain diary (its own blueprints)
 
     @app.get("/healthz")
     def healthz():

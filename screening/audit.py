@@ -16,6 +16,9 @@ ACTIONS = (
     "user_created", "user_deactivated", "password_reset", "view_audit", "sign_in_cleared",
     "view_intake", "review", "export_fhir", "export_screenings", "view_outbox", "outbox_retry", "purge",
     "user_reactivated", "role_changed", "user_renamed", "export_audit",
+    # The pain diary after a block (screening/diary)
+    "block_recorded", "view_diary", "view_diaries", "print_diary_sheet", "diary_link_emailed", "diary_opened",
+    "diary_entry", "diary_paper_entry", "diary_reviewed", "export_diary_fhir",
 )
 # Added with the front desk's call outcomes (issue 12): kept apart so other additions merge cleanly.
 ACTIONS += ("note_struck", "assign", "review_repeated")

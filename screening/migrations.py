@@ -350,6 +350,100 @@ def m013_request_search_index(db):
 
 
 @migrations()
+def m016_blocks_and_diaries(db):
+    # A medial branch block given to a requesting patient, and the pain diary the patient keeps after it.
+    # The diary code is the HMAC of link_id under SECRET_KEY (never stored); code_hash finds the block.
+    # Entries are never changed: a correction is a new entry for the same scheduled time (the latest wins).
+    db.executescript(
+        f"""
+        CREATE TABLE blocks (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests (id),
+            block_number INTEGER NOT NULL CHECK (block_number IN (1, 2)),
+            injected_at TEXT NOT NULL,
+            levels TEXT NOT NULL CHECK (json_valid(levels) AND json_array_length(levels) >= 1),
+            side TEXT NOT NULL CHECK (side IN ('left', 'right', 'both')),
+            medicine TEXT NOT NULL CHECK (medicine IN ('lidocaine', 'bupivacaine', 'ropivacaine', 'other')),
+            medicine_other TEXT CHECK (medicine_other IS NULL OR length(medicine_other) <= 100),
+            expected_hours REAL NOT NULL CHECK (expected_hours > 0 AND expected_hours <= 48),
+            sedation TEXT NOT NULL CHECK (sedation IN ('none', 'minimal', 'more_than_minimal')),
+            schedule TEXT NOT NULL CHECK (json_valid(schedule)),  -- minutes after the injection, as configured then
+            ends_at TEXT NOT NULL,                -- the last scheduled entry's time
+            physician_id INTEGER NOT NULL REFERENCES users (id),
+            recorded_by INTEGER NOT NULL REFERENCES users (id),
+            recorded_at TEXT NOT NULL,
+            link_id TEXT NOT NULL UNIQUE,
+            code_hash TEXT NOT NULL UNIQUE,
+            expires_at TEXT NOT NULL,
+            UNIQUE (request_id, block_number)
+        ) STRICT;
+
+        CREATE TABLE diary_entries (
+            id INTEGER PRIMARY KEY,
+            block_id INTEGER NOT NULL REFERENCES blocks (id),
+            kind TEXT NOT NULL CHECK (kind IN ('baseline', 'scheduled', 'return')),
+            slot INTEGER CHECK ((kind = 'scheduled') = (slot IS NOT NULL)),
+            observed_at TEXT NOT NULL,            -- the real time the entry describes
+            pain INTEGER CHECK (pain IS NULL OR pain BETWEEN 0 AND 10),
+            tried_activity INTEGER CHECK (tried_activity IS NULL OR tried_activity IN (0, 1)),
+            medicine_taken INTEGER CHECK (medicine_taken IS NULL OR medicine_taken IN (0, 1)),
+            returned TEXT CHECK (returned IS NULL OR length(returned) <= 20),
+            correction INTEGER NOT NULL DEFAULT 0 CHECK (correction IN (0, 1)),
+            entered_by INTEGER REFERENCES users (id),  -- NULL: the patient; a user: typed from a paper diary
+            created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX diary_entries_block ON diary_entries (block_id, id);
+        {_append_only("diary_entries")}
+
+        CREATE TABLE block_reviews (
+            id INTEGER PRIMARY KEY,
+            block_id INTEGER NOT NULL REFERENCES blocks (id),
+            user_id INTEGER NOT NULL REFERENCES users (id),
+            at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX block_reviews_block ON block_reviews (block_id);
+        {_append_only("block_reviews")}
+        CREATE INDEX blocks_request ON blocks (request_id);
+        CREATE INDEX blocks_expires_at ON blocks (expires_at);
+        CREATE INDEX blocks_ends_at ON blocks (ends_at);
+        """
+    )
+
+
+@migrations()
+def m017_outbox_diary_link(db):
+    # The patient's diary link is emailed through the outbox (kind 'diary_link'). A request may have two blocks,
+    # so a diary link may go to the same address more than once: the once-only rule now covers the other kinds.
+    db.executescript(
+        """
+        CREATE TABLE outbox_new (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('new_request', 'patient_confirmation', 'overdue_reminder',
+                                               'resume_link', 'diary_link')),
+            request_id INTEGER REFERENCES requests (id),
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_by TEXT,
+            claimed_at TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            CHECK ((kind = 'resume_link') = (request_id IS NULL))
+        ) STRICT;
+        INSERT INTO outbox_new SELECT * FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox;
+        CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+        CREATE UNIQUE INDEX outbox_once ON outbox (kind, request_id, recipient) WHERE kind <> 'diary_link';
+        """
+    )
+
+
+@migrations()
 def m019_patient_language(db):
     # The language a patient chose on the switch, kept with the draft so it follows them to another visit or
     # device; and the language each screening was answered in. NULL: not chosen (the browser's language applies)

@@ -243,7 +243,7 @@ def test_every_post_refuses_a_missing_csrf_token(app, staff, make_request, db):
     from .conftest import AuthActions, Patient
 
     reference = make_request()["reference"]
-    samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "peg"}
+    samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "peg", "block_id": 1}
     posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
     assert len(posts) > 15
     for rule in posts:
@@ -256,7 +256,8 @@ def test_every_post_refuses_a_missing_csrf_token(app, staff, make_request, db):
         url = rule.rule
         for argument in rule.arguments:
             url = re.sub(rf"<(?:\w+:)?{argument}>", str(samples[argument]), url)
-        before = {table: db[table].count for table in ("requests", "request_events", "reviews", "users")}
+        before = {table: db[table].count for table in ("requests", "request_events", "reviews", "users",
+                                                       "blocks", "diary_entries", "block_reviews")}
         response = client.post(url, data={"peg_pain": "9", "full_name": "No Token"})
         html = response.get_data(as_text=True)
         if rule.endpoint in CHECKS_ITS_OWN_TOKEN:

@@ -19,7 +19,7 @@ P = pytest.param
 def _urls(app, reference):
     """(endpoint, method, url) for every rule of the app, with sample arguments."""
     samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "about", "filename": "css/main.css",
-               "token": "not-a-real-token"}
+               "token": "not-a-real-token", "block_id": 1}
     for rule in app.url_map.iter_rules():
         method = "GET" if "GET" in rule.methods else "POST"
         url = rule.rule

@@ -18,7 +18,7 @@ FIELDS = [*answer_columns(), "version", "asked", "return_to", "action", "full_na
 
 def urls(app, reference):
     samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "medicines", "token": "x" * 43,
-               "filename": "css/main.css"}
+               "filename": "css/main.css", "block_id": 1}
     for rule in app.url_map.iter_rules():
         url = rule.rule
         for argument in rule.arguments:

@@ -40,9 +40,10 @@ def describe(error: Exception) -> str:
 
 
 def _expand(body: str, secret: str) -> str:
+    from ..diary import codes as diary_codes  # the diary link's code, likewise
     from ..patient import resume_links  # codes are made at sending time only
 
-    return resume_links.expand(body, secret)
+    return diary_codes.expand(resume_links.expand(body, secret), secret)
 
 
 class SmtpSender:

@@ -32,7 +32,7 @@ from ..formatting import staff_time
 from ..references import format_reference
 from .mailer import Sender, describe
 
-KINDS = ("new_request", "patient_confirmation", "overdue_reminder", "resume_link")
+KINDS = ("new_request", "patient_confirmation", "overdue_reminder", "resume_link", "diary_link")
 STALE_CLAIM = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -115,6 +115,15 @@ def enqueue_resume_link(db: Database, settings: Settings, recipient: str, code: 
                            expires_at=expires_at, settings=settings)
     subject = gettext("{clinic}: your link to finish your screening").format(clinic=settings.clinic_name)
     _enqueue(db, "resume_link", None, recipient, subject, body)
+
+
+def enqueue_diary_link(db: Database, settings: Settings, request_id: int, recipient: str, code: str,
+                       expires_at: str) -> None:
+    """The patient's pain diary link after a block. No health data (not even the procedure); the code is a
+    placeholder filled in only as the email is sent (screening/diary/codes.py)."""
+    body = render_template("email/diary_link.txt", page=f"{settings.public_base_url}/diary/", code=code,
+                           expires_at=expires_at, settings=settings)
+    _enqueue(db, "diary_link", request_id, recipient, f"{settings.clinic_name}: your diary link", body)
 
 
 def enqueue_overdue(db: Database, settings: Settings) -> int:
