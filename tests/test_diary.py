@@ -390,6 +390,30 @@ def test_diaries_to_review_until_a_physician_marks_them(app, client, auth, db, m
     assert request_row["full_name"] not in to_review(client)
 
 
+def test_the_queue_filters_diaries_to_review_and_diaries_missing_entries(
+        app, client, auth, db, make_request, diary_patient, at):
+    kept, other = make_request(name="Diary Keeper"), make_request(name="No Diary")
+    sign_in_again(client, auth, "physician")
+    record(client, kept["reference"])
+    diary_patient.open(code_of(block_row(db)))
+    keep_diary(at, diary_patient, [(15, 2), (30, 1)], baseline=10)
+
+    def queue(role, which):
+        sign_in_again(client, auth, role)
+        html = client.get(f"/staff/?diary={which}").get_data(as_text=True)
+        return kept["full_name"] in html, other["full_name"] in html
+
+    at(90)  # the 1-hour entry is overdue by more than 30 minutes: the front desk may call
+    assert queue("front_desk", "missing") == (True, False)
+    assert queue("physician", "review") == (False, False)  # not over yet
+    at(6 * 60)  # past the last scheduled time
+    assert queue("physician", "review") == (True, False)
+    page = client.get("/staff/diaries").get_data(as_text=True)
+    client.post(f"/staff/blocks/{block_row(db)['id']}/review", data={"csrf_token": csrf_token(page)})
+    assert queue("physician", "review") == (False, False)
+    assert "Pain diary after a block" in client.get("/staff/").get_data(as_text=True)  # offered among the filters
+
+
 def to_review(client):
     return client.get("/staff/diaries").get_data(as_text=True).split("Diaries missing")[0]
 

@@ -5,15 +5,17 @@ import json
 import re
 import secrets
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
+from flask import current_app
 from sqlite_utils import Database
 
 from .. import clock, params, rules
 from ..assessment import FLAGS, OUTCOMES
+from ..diary import store as diary_store
 from ..notify import outbox
 from ..references import normalize as normalize_reference
 from ..rules.common import sorted_flags
@@ -53,13 +55,16 @@ class Filters:
     location: str = ""
     review: str = ""  # "pending": not yet reviewed by a physician
     mine: str = ""  # "1": assigned to the signed-in user
+    diary: str = ""  # "review": a pain diary waiting for a physician; "missing": a diary missing entries
     search_id: str = ""  # a saved search (its text stays on the server)
     page: int = 1
     user_id: int | None = None
     search: str = ""
+    diary_missing_ids: list[int] = field(default_factory=list)
     phone_region: str = "US"
 
-    NAMES = ("status", "outcome", "flag", "location", "review", "mine", "search_id", "page")
+    NAMES = ("status", "outcome", "flag", "location", "review", "mine", "diary", "search_id", "page")
+    DIARY_FILTERS = {"review": "Diaries to review", "missing": "Diaries missing entries"}
     DEFAULTS = {"status": "open", "page": 1}
 
     @classmethod
@@ -68,7 +73,7 @@ class Filters:
         """The filters in a query string; an unknown value is dropped, or refused when `strict`."""
         choices = {
             "status": ("open", "all", *STATUSES), "outcome": OUTCOMES, "flag": tuple(FLAGS),
-            "review": ("pending",), "mine": ("1",),
+            "review": ("pending",), "mine": ("1",), "diary": tuple(cls.DIARY_FILTERS),
         }
         values: dict[str, Any] = {}
         for name in cls.NAMES:
@@ -86,6 +91,10 @@ class Filters:
                 text = number or 1
             values[name] = text[:100] if isinstance(text, str) else text
         filters = cls(**values, user_id=user_id, phone_region=phone_region)
+        if filters.diary == "missing":  # worked out from each diary's schedule, not by SQL
+            grace = timedelta(minutes=current_app.config["DIARY_MISSING_AFTER_MINUTES"])
+            missing = diary_store.missing_entries(db, clock.now(), grace)
+            filters.diary_missing_ids = [row["request_id"] for row in missing]
         filters.search = saved_search(db, filters.search_id, user_id)
         if not filters.search:
             filters.search_id = ""
@@ -106,7 +115,7 @@ class Filters:
 
     def where(self) -> tuple[str, list[Any]]:
         clauses, params_ = [], []
-        if self.status == "open":
+        if self.status == "open" and not self.diary:  # a patient keeping a diary has been booked: not "open"
             clauses.append(f"r.status IN ({', '.join('?' * len(OPEN_STATUSES))})")
             params_ += OPEN_STATUSES
         elif self.status in STATUSES:
@@ -126,6 +135,12 @@ class Filters:
         if self.mine:
             clauses.append("r.assigned_to = ?")
             params_.append(self.user_id)
+        if self.diary == "review":
+            clauses.append(f"r.id IN (SELECT request_id FROM ({diary_store.TO_REVIEW_SQL.replace(':now', '?')}))")
+            params_.append(clock.iso(clock.now()))
+        elif self.diary == "missing":
+            clauses.append("r.id IN (SELECT value FROM json_each(?))")
+            params_.append(json.dumps(self.diary_missing_ids))
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params_
 
     def source(self, joins: str = "") -> tuple[str, list[Any]]:
