@@ -4,6 +4,7 @@ from contextlib import closing
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .. import audit, clock, csv_export, params
@@ -32,13 +33,13 @@ def outbox_alert() -> dict:
 
 @bp.get("/")
 @roles_required("admin")
-def index():
+def index() -> ResponseReturnValue:
     return redirect(url_for("admin.users"))
 
 
 @bp.get("/users")
 @roles_required("admin")
-def users():
+def users() -> ResponseReturnValue:
     db = get_db()
     return render_template("admin/users.html", users=accounts.all_users(db), ROLE_NAMES=accounts.ROLE_NAMES,
                            failures=throttle.repeated_failures(db), wait_in_words=throttle.wait_in_words,
@@ -47,7 +48,7 @@ def users():
 
 @bp.post("/sign-in-failures/clear")
 @roles_required("admin")
-def clear_sign_in_failures():
+def clear_sign_in_failures() -> ResponseReturnValue:
     """Let a colleague sign in from a new browser again after an outsider's guesses slowed the account,
     or an office behind one network address after a run of mistyped passwords."""
     address = (request.form.get("address") or "").strip()[:64]
@@ -67,7 +68,7 @@ def clear_sign_in_failures():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("admin")
-def create_user():
+def create_user() -> ResponseReturnValue:
     form = CreateUserForm()
     db = get_db()
     if form.validate_on_submit():
@@ -112,7 +113,7 @@ def _change(user, action: str, done: str, **changes) -> str | None:
 
 @bp.post("/users/<int:user_id>/deactivate")
 @roles_required("admin")
-def deactivate(user_id: int):
+def deactivate(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     if user.id == current_user.id:
         flash("You cannot deactivate your own account. Ask another administrator.")
@@ -125,7 +126,7 @@ def deactivate(user_id: int):
 
 @bp.post("/users/<int:user_id>/reactivate")
 @roles_required("admin")
-def reactivate(user_id: int):
+def reactivate(user_id: int) -> ResponseReturnValue:
     """A returning colleague signs in again with their old password (reset it if it may be known)."""
     user = _user_or_404(user_id)
     _change(user, "user_reactivated", f"“{user.username}” can sign in again.", active=1)
@@ -134,7 +135,7 @@ def reactivate(user_id: int):
 
 @bp.post("/users/<int:user_id>/unlock")
 @roles_required("admin")
-def unlock(user_id: int):
+def unlock(user_id: int) -> ResponseReturnValue:
     """Forget an account's failed sign-ins, so its owner may try again at once from any browser."""
     user = _user_or_404(user_id)
     db = get_db()
@@ -147,7 +148,7 @@ def unlock(user_id: int):
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @roles_required("admin")
-def edit_user(user_id: int):
+def edit_user(user_id: int) -> ResponseReturnValue:
     """Rename (the name shown and the username) and change the role."""
     user = _user_or_404(user_id)
     form = EditUserForm(obj=user)
@@ -167,7 +168,7 @@ def edit_user(user_id: int):
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @roles_required("admin")
-def reset_password(user_id: int):
+def reset_password(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     form = ResetPasswordForm(user=user)
     if form.validate_on_submit():
@@ -186,7 +187,7 @@ def _clinic_zone() -> ZoneInfo:
 
 @bp.get("/audit")
 @roles_required("admin")
-def audit_trail():
+def audit_trail() -> ResponseReturnValue:
     filters = audit_trail_view.read_filters(request.args)
     page = params.whole_number(request.args.get("page")) or 1
     db, zone = get_db(), _clinic_zone()
@@ -204,7 +205,7 @@ def audit_trail():
 
 @bp.get("/audit.csv")
 @roles_required("admin")
-def audit_export():
+def audit_export() -> ResponseReturnValue:
     """The filtered trail as CSV, for an auditor; the export is itself a line of the trail."""
     filters = audit_trail_view.read_filters(request.args)
     if filters.errors:
@@ -226,7 +227,7 @@ def audit_export():
 
 @bp.get("/outbox")
 @roles_required("admin")
-def outbox_page():
+def outbox_page() -> ResponseReturnValue:
     status = request.args.get("status")
     status = status if status in ("pending", "sending", "sent", "failed") else None
     db = get_db()
@@ -237,7 +238,7 @@ def outbox_page():
 
 @bp.post("/outbox/<int:message_id>/retry")
 @roles_required("admin")
-def outbox_retry(message_id: int):
+def outbox_retry(message_id: int) -> ResponseReturnValue:
     db = get_db()
     with db.atomic():
         if outbox.retry(db, message_id):

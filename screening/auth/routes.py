@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -73,7 +74,7 @@ def _flooded(limit) -> object:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], exempt_when=_from_known_device,
                deduct_when=_failed, on_breach=_flooded)
-def login():
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
@@ -110,7 +111,7 @@ def login():
 
 @bp.post("/logout")
 @roles_required(*users.ROLES)
-def logout():
+def logout() -> ResponseReturnValue:
     audit.record("logout", "user", current_user.id)
     users.end_sessions(get_db(), current_user)  # a copied cookie stops working too
     get_db().execute("DELETE FROM queue_searches WHERE user_id = ?", [current_user.id])

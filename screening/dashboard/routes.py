@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlite_utils import Database
 
 from .. import clock, csv_export, params, promises
@@ -107,7 +108,7 @@ def build_charts(weeks: list[metrics.WeekFigures]) -> list[charts.Chart]:
 
 @bp.get("/")
 @roles_required(*ROLES)
-def promise():
+def promise() -> ResponseReturnValue:
     chosen, weeks, zone = _figures()
     html = render_template(
         "dashboard/promise.html", chosen=chosen, weeks=weeks, total=metrics.totals(weeks) if weeks else None,
@@ -136,7 +137,7 @@ def csv_row(week: metrics.WeekFigures) -> list:
 
 @bp.get("/promise.csv")
 @roles_required(*ROLES)
-def promise_csv():
+def promise_csv() -> ResponseReturnValue:
     """The weekly figures (counts only: no patient in them) for a spreadsheet."""
     chosen, weeks, _zone = _figures()
     if chosen.errors:

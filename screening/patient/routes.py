@@ -23,6 +23,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
@@ -129,7 +130,7 @@ def _urgency(answers) -> str | None:
 
 
 @bp.get("/")
-def landing():
+def landing() -> ResponseReturnValue:
     _token, answers = _draft()
     sent_reference = _sent_reference()
     return render_template("patient/landing.html", has_draft=answers is not None,
@@ -138,18 +139,18 @@ def landing():
 
 
 @bp.get("/about-the-procedure")
-def about():
+def about() -> ResponseReturnValue:
     return render_template("patient/about.html")
 
 
 @bp.get("/privacy")
-def privacy():
+def privacy() -> ResponseReturnValue:
     return render_template("patient/privacy.html", draft_days=current_app.config["DRAFT_DAYS"],
                            retention_days=current_app.config["ANON_SCREENING_RETENTION_DAYS"])
 
 
 @bp.get("/notice-of-privacy-practices")
-def privacy_practices():
+def privacy_practices() -> ResponseReturnValue:
     """The clinic's Notice of Privacy Practices, from a file it provides; until then, how to get a copy."""
     path = current_app.config["NOTICE_OF_PRIVACY_PRACTICES_FILE"]
     paragraphs = []
@@ -165,7 +166,7 @@ def privacy_practices():
 
 @bp.post("/start")
 @limiter.limit(lambda: current_app.config["START_RATE_LIMIT"])
-def start():
+def start() -> ResponseReturnValue:
     token, answers = _draft()
     if answers is None:
         token = drafts.create(get_db(), current_app.config["DRAFT_DAYS"], session.get(i18n.SESSION_KEY))
@@ -174,7 +175,7 @@ def start():
 
 
 @bp.get("/continue")
-def resume():
+def resume() -> ResponseReturnValue:
     token, answers, detour = _open_draft()
     if detour:
         return detour
@@ -182,7 +183,7 @@ def resume():
 
 
 @bp.post("/start-over")
-def start_over():
+def start_over() -> ResponseReturnValue:
     token, answers = _draft()
     if answers is not None:
         drafts.delete(get_db(), token)
@@ -193,7 +194,7 @@ def start_over():
 @bp.route("/step/<step_id>", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one re-renders the answers
 @limiter.limit(lambda: current_app.config["STEP_RATE_LIMIT"], methods=["POST"])
-def step(step_id: str):
+def step(step_id: str) -> ResponseReturnValue:
     definition = i18n.definition()
     current = definition.steps_by_id.get(step_id) or abort(404)
     token, answers = _draft()
@@ -256,7 +257,7 @@ def step(step_id: str):
 
 @bp.post("/step/<step_id>/autosave")
 @limiter.limit(lambda: current_app.config["AUTOSAVE_RATE_LIMIT"])
-def autosave(step_id: str):
+def autosave(step_id: str) -> ResponseReturnValue:
     """With JavaScript, answers are saved as the patient chooses them (a reload or a link loses nothing).
 
     Only the answers that are valid are kept, exactly as Continue would keep them; nothing is judged
@@ -342,7 +343,7 @@ def _not_saved(error: sqlite3.Error, page: str):
 
 
 @bp.get("/get-care-now")
-def urgent():
+def urgent() -> ResponseReturnValue:
     token, answers, detour = _open_draft()
     if detour:
         return detour
@@ -354,7 +355,7 @@ def urgent():
 
 
 @bp.get("/adults-only")
-def adults_only():
+def adults_only() -> ResponseReturnValue:
     token, answers, detour = _open_draft()
     if detour:
         return detour
@@ -375,7 +376,7 @@ def _finished_draft():
 
 
 @bp.get("/summary")
-def summary():
+def summary() -> ResponseReturnValue:
     finished, detour = _finished_draft()
     if detour:
         return detour
@@ -403,7 +404,7 @@ def _render_summary(assessment, definition, sent: dict | None = None, reference:
 @limiter.limit(lambda: current_app.config["REQUEST_RATE_LIMIT"], methods=["POST"],
                deduct_when=lambda response: response.headers.get("Location", "").endswith("/done"),  # sent only
                on_breach=lambda limit: _request_limited(limit))
-def consultation_request():
+def consultation_request() -> ResponseReturnValue:
     finished, detour = _finished_draft()
     if detour:
         token = request.cookies.get(drafts.COOKIE_NAME)
@@ -490,7 +491,7 @@ def _due_if_sent_now(outcome: str) -> datetime:
 
 
 @bp.get("/done")
-def done():
+def done() -> ResponseReturnValue:
     reference = _sent_reference()
     if not reference:
         return redirect(url_for("patient.landing"))
@@ -500,7 +501,7 @@ def done():
 
 
 @bp.get("/done/summary")
-def sent_summary():
+def sent_summary() -> ResponseReturnValue:
     """The patient's own summary, to read or print while still on the visit that sent the request."""
     reference = _sent_reference()
     sent = submissions.sent_request(get_db(), reference) if reference else None
@@ -512,7 +513,7 @@ def sent_summary():
 
 @bp.route("/save-for-later", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SAVE_LINK_RATE_LIMIT"], methods=["POST"])
-def save_for_later():
+def save_for_later() -> ResponseReturnValue:
     """Email a single-use link that opens this draft on another device."""
     token, answers, detour = _open_draft()
     if detour:
@@ -533,7 +534,7 @@ def save_for_later():
 
 @bp.route("/resume", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SAVE_LINK_RATE_LIMIT"], methods=["POST"])
-def resume_with_code():
+def resume_with_code() -> ResponseReturnValue:
     """The emailed code: typed, or copied from the link's #fragment by a script (never sent in a URL).
 
     A button uses it, so a mail scanner following the link spends nothing.
@@ -552,7 +553,7 @@ def resume_with_code():
 
 
 @bp.get("/sent")
-def sent():
+def sent() -> ResponseReturnValue:
     """A neutral page for a browser that sent a request in an earlier visit: nothing about it is shown."""
     token = request.cookies.get(drafts.COOKIE_NAME)
     if not (token and submissions.reference_for(get_db(), drafts.draft_id(token))):
@@ -561,7 +562,7 @@ def sent():
 
 
 @bp.post("/forget")
-def forget():
+def forget() -> ResponseReturnValue:
     """Forget this device: the draft cookie and the session go, so this browser holds nothing about the patient."""
     session.clear()
     flash(gettext("This browser no longer keeps anything about your screening or your request."))
@@ -573,7 +574,7 @@ SWITCH_FIELDS = ("switch_language", "next", "csrf_token")
 
 
 @bp.post("/language")
-def switch_language():
+def switch_language() -> ResponseReturnValue:
     """The language switch on every patient page: the choice holds for this visit and is kept with the draft.
 
     With JavaScript, the switch also carries what was typed on the page but not yet sent (a step's answers,
@@ -616,7 +617,7 @@ def _keep_typed(db, token: str, answers: dict, path: str) -> None:
 
 
 @bp.get("/questionnaire.json")
-def questionnaire_json():
+def questionnaire_json() -> ResponseReturnValue:
     """The FHIR Questionnaire of the current version, or of `?version=` (every released one)."""
     try:
         definition = q.definition(request.args.get("version", q.CURRENT_VERSION))

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .. import audit, clock, csv_export, fhir, params
@@ -37,7 +38,7 @@ def _bad_input(message: str) -> tuple[str, int]:
 
 @bp.get("/", endpoint="queue")
 @roles_required(*CLINICAL)
-def queue_page():
+def queue_page() -> ResponseReturnValue:
     db = get_db()
     filters = _filters()
     rows, total = queue.page_of_requests(db, filters)
@@ -62,7 +63,7 @@ def queue_page():
 
 @bp.get("/queue/live.json")
 @roles_required(*CLINICAL)
-def queue_live():
+def queue_live() -> ResponseReturnValue:
     """Polled by an open queue page: counts and a version stamp only, no names or health data."""
     return jsonify(queue.live_state(get_db()))
 
@@ -72,7 +73,7 @@ queue_live.passive = True  # a page polling in the background is not someone at 
 
 @bp.post("/search")
 @roles_required(*CLINICAL)
-def search():
+def search() -> ResponseReturnValue:
     form = SearchForm()
     keep = {name: request.form[name] for name in queue.Filters.NAMES if request.form.get(name)}
     keep.pop("search_id", None)
@@ -88,7 +89,7 @@ def search():
 
 @bp.get("/export.csv")
 @roles_required(*CLINICAL)
-def export():
+def export() -> ResponseReturnValue:
     try:
         filters = _filters(strict=True)
     except queue.BadFilter as problem:
@@ -164,7 +165,7 @@ def _render_request(row: dict, status_form=None, call_form=None, note_form=None)
 
 @bp.get("/requests/<reference>")
 @roles_required(*CLINICAL)
-def request_page(reference: str):
+def request_page(reference: str) -> ResponseReturnValue:
     row = _load(reference)
     audit.record("view_request", "request", row["reference"])
     return _render_request(row)
@@ -191,7 +192,7 @@ def _act(reference: str, make_form, apply, render, next_url=None):
 
 @bp.post("/requests/<reference>/status")
 @roles_required(*CLINICAL)
-def change_status(reference: str):
+def change_status(reference: str) -> ResponseReturnValue:
     def apply(db, row, form):
         queue.change_status(db, row, current_user.id, form.status.data, form.status_note.data or "")
         return ("status_change", {"old": row["status"], "new": form.status.data},
@@ -203,7 +204,7 @@ def change_status(reference: str):
 
 @bp.post("/requests/<reference>/calls")
 @roles_required(*CLINICAL)
-def record_call(reference: str):
+def record_call(reference: str) -> ResponseReturnValue:
     """One call, one action: the attempt, the status it leads to, the call-back time and the note."""
     def apply(db, row, form):
         status = queue.record_call(db, row, current_user.id, form.outcome.data, form.method.data,
@@ -217,7 +218,7 @@ def record_call(reference: str):
 
 @bp.post("/requests/<reference>/notes")
 @roles_required(*CLINICAL)
-def add_note(reference: str):
+def add_note(reference: str) -> ResponseReturnValue:
     def apply(db, row, form):
         queue.add_note(db, row, current_user.id, form.note.data.strip())
         return "note_added", {}, "Note added."
@@ -227,7 +228,7 @@ def add_note(reference: str):
 
 @bp.post("/requests/<reference>/notes/entered-in-error")
 @roles_required(*CLINICAL)
-def strike_note(reference: str):
+def strike_note(reference: str) -> ResponseReturnValue:
     """Mark one of the request's notes (the form's `event`) as entered in error."""
     event_id = params.whole_number(request.form.get("event"))
 
@@ -242,7 +243,7 @@ def strike_note(reference: str):
 
 @bp.post("/requests/<reference>/assign")
 @roles_required(*CLINICAL)
-def assign(reference: str):
+def assign(reference: str) -> ResponseReturnValue:
     """Take a request ("Assign to me"), or give it back when it is already yours."""
     def apply(db, row, form):
         mine = row["assigned_to"] == current_user.id
@@ -261,7 +262,7 @@ def assign(reference: str):
 
 @bp.get("/requests/<reference>/intake")
 @roles_required("physician")
-def intake_page(reference: str):
+def intake_page(reference: str) -> ResponseReturnValue:
     row = _load(reference)
     audit.record("view_intake", "request", row["reference"])
     return _render_intake(row)
@@ -280,7 +281,7 @@ def _render_intake(row: dict, review_form=None):
 
 @bp.post("/requests/<reference>/review")
 @roles_required("physician")
-def review(reference: str):
+def review(reference: str) -> ResponseReturnValue:
     def apply(db, row, form):
         added = intake.add_review(db, row["id"], current_user.id, (form.note.data or "").strip())
         return ("review" if added else "review_repeated", {},
@@ -292,7 +293,7 @@ def review(reference: str):
 
 @bp.get("/requests/<reference>/next-unreviewed")
 @roles_required("physician")
-def next_unreviewed(reference: str):
+def next_unreviewed(reference: str) -> ResponseReturnValue:
     """From one intake to the next open request no physician has reviewed yet."""
     found = queue.next_unreviewed(get_db(), _load(reference))
     if found is None:
@@ -303,7 +304,7 @@ def next_unreviewed(reference: str):
 
 @bp.get("/requests/<reference>/questionnaire-response.json")
 @roles_required("physician")
-def fhir_response(reference: str):
+def fhir_response(reference: str) -> ResponseReturnValue:
     row = _load(reference)
     resource = fhir.questionnaire_response(
         intake.Screening.of(row).definition, current_app.config["FHIR_BASE_URL"],
@@ -321,7 +322,7 @@ def fhir_response(reference: str):
 
 @bp.get("/screenings.csv")
 @roles_required("physician")
-def export_screenings():
+def export_screenings() -> ResponseReturnValue:
     asked = params.date_range(request.args)
     if asked.errors:
         return _bad_input("The export was not made: " + "; ".join(
