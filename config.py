@@ -1,4 +1,5 @@
 """Every setting, read from the environment with a safe default."""
+
 import os
 
 

@@ -1,4 +1,5 @@
 """Entry point: `gunicorn run:app` in production, `python run.py` for development."""
+
 import os
 
 if __name__ == "__main__":

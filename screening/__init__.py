@@ -1,4 +1,5 @@
 """Medial branch block screening: the application factory."""
+
 from __future__ import annotations
 
 import os
@@ -85,8 +86,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             from .notify import outbox
 
             attention = outbox.attention(db.get_db())
-            checks["outbox"] = "ok" if not any(attention.values()) else (
-                f"{attention['failed']} failed, {attention['waiting']} waiting")
+            checks["outbox"] = (
+                "ok"
+                if not any(attention.values())
+                else (f"{attention['failed']} failed, {attention['waiting']} waiting")
+            )
         return {"status": "ok" if status == 200 else "failing", "checks": checks}, status
 
     @app.context_processor

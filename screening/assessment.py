@@ -3,6 +3,7 @@
 Pure: no Flask, no database. The rules themselves live in `screening.rules`,
 one module per version; this module points at the current one.
 """
+
 from __future__ import annotations
 
 from .rules import CURRENT

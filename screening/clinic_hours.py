@@ -4,6 +4,7 @@ Pure: no Flask, no database. Opening hours are wall-clock times in the clinic's 
 turned into UTC instants one day at a time, so counting open time across a DST change counts the real
 elapsed time. Every datetime argument must be timezone-aware (any zone); every result is UTC.
 """
+
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,8 +55,10 @@ def _parse_days(text: str, group: str) -> list[int]:
         first, _, last = item.strip().partition("-")
         start, end = _day_index(first, group), _day_index(last or first, group)
         if end < start:
-            raise ValueError(f"Clinic hours {group.strip()!r}: {item.strip()!r} runs backwards; "
-                             f"write a week-end range as 'Fri-Sun,Mon'")
+            raise ValueError(
+                f"Clinic hours {group.strip()!r}: {item.strip()!r} runs backwards; "
+                f"write a week-end range as 'Fri-Sun,Mon'"
+            )
         days.extend(range(start, end + 1))
     return days
 
@@ -63,8 +66,7 @@ def _parse_days(text: str, group: str) -> list[int]:
 def _day_index(name: str, group: str) -> int:
     names = [day.lower() for day in DAY_NAMES]
     if name.strip().lower() not in names:
-        raise ValueError(f"Clinic hours {group.strip()!r}: unknown day {name.strip()!r}; "
-                         f"use {' '.join(DAY_NAMES)}")
+        raise ValueError(f"Clinic hours {group.strip()!r}: unknown day {name.strip()!r}; use {' '.join(DAY_NAMES)}")
     return names.index(name.strip().lower())
 
 
@@ -77,8 +79,10 @@ def _parse_range(piece: str, group: str) -> Interval:
         opens = time(open_hour, open_minute)
         closes = END_OF_DAY if (close_hour, close_minute) == (24, 0) else time(close_hour, close_minute)
     except ValueError:
-        raise ValueError(f"Clinic hours {group.strip()!r}: {piece.strip()!r} is not a time of day "
-                         f"(00:00 to 23:59, or 24:00 for a closing time)") from None
+        raise ValueError(
+            f"Clinic hours {group.strip()!r}: {piece.strip()!r} is not a time of day "
+            f"(00:00 to 23:59, or 24:00 for a closing time)"
+        ) from None
     return opens, closes
 
 
@@ -124,10 +128,21 @@ ENGLISH = Words()
 # The phrases, marked for extraction (babel.cfg: `-k N_`); English needs no lookup.
 N_ = _same
 PHRASES = (
-    N_("today by {time}"), N_("tomorrow by {time}"), N_("{weekday} by {time}"), N_("{weekday}, {date} by {time}"),
-    N_("today at {time}"), N_("tomorrow at {time}"), N_("{weekday} at {time}"), N_("{weekday}, {date} at {time}"),
-    N_("The clinic is closed now. It opens again {when}"), N_("{first} to {last}"), N_("{first} and {last}"),
-    N_("{opens} to {closes}"), N_("{times} and {more}"), N_("12 noon"), N_("12 midnight"),
+    N_("today by {time}"),
+    N_("tomorrow by {time}"),
+    N_("{weekday} by {time}"),
+    N_("{weekday}, {date} by {time}"),
+    N_("today at {time}"),
+    N_("tomorrow at {time}"),
+    N_("{weekday} at {time}"),
+    N_("{weekday}, {date} at {time}"),
+    N_("The clinic is closed now. It opens again {when}"),
+    N_("{first} to {last}"),
+    N_("{first} and {last}"),
+    N_("{opens} to {closes}"),
+    N_("{times} and {more}"),
+    N_("12 noon"),
+    N_("12 midnight"),
 )
 
 
@@ -162,8 +177,9 @@ class ClinicHours:
                     raise ValueError(f"Clinic hours on {day}: {_range_text(opens, closes)} must close after it opens")
             for earlier, later in pairwise(intervals):
                 if later[0] < earlier[1]:
-                    raise ValueError(f"Clinic hours on {day} overlap: "
-                                     f"{_range_text(*earlier)} and {_range_text(*later)}")
+                    raise ValueError(
+                        f"Clinic hours on {day} overlap: {_range_text(*earlier)} and {_range_text(*later)}"
+                    )
         if not week:
             raise ValueError("Clinic hours: the clinic is never open, so no call-back time could be promised")
 
@@ -238,8 +254,13 @@ class ClinicHours:
         parts = []
         for days, intervals in groups:
             first, last = _weekday_name(days[0], words), _weekday_name(days[-1], words)
-            named = first if len(days) == 1 else words.translate(
-                "{first} to {last}" if len(days) > 2 else "{first} and {last}").format(first=first, last=last)
+            named = (
+                first
+                if len(days) == 1
+                else words.translate("{first} to {last}" if len(days) > 2 else "{first} and {last}").format(
+                    first=first, last=last
+                )
+            )
             ranges = [_range_in_words(o, c, words) for o, c in intervals]
             times = ranges[0]
             for more in ranges[1:]:
@@ -252,8 +273,11 @@ class ClinicHours:
         opens = min(o for intervals in self.week.values() for o, _c in intervals)
         closes = max(c for intervals in self.week.values() for _o, c in intervals)
         windows = []
-        for name, start, end in (("morning", time.min, NOON), ("afternoon", NOON, EVENING),
-                                 ("evening", EVENING, END_OF_DAY)):
+        for name, start, end in (
+            ("morning", time.min, NOON),
+            ("afternoon", NOON, EVENING),
+            ("evening", EVENING, END_OF_DAY),
+        ):
             if opens < end and closes > start:
                 windows.append((name, _range_in_words(max(opens, start), min(closes, end), words)))
         return windows
@@ -313,7 +337,8 @@ def _weekday_name(weekday: int, words: Words) -> str:
 
 def _range_in_words(opens: time, closes: time, words: Words) -> str:
     return words.translate("{opens} to {closes}").format(
-        opens=_time_in_words(opens, words), closes=_time_in_words(closes, words))
+        opens=_time_in_words(opens, words), closes=_time_in_words(closes, words)
+    )
 
 
 def _time_in_words(wall_time: time, words: Words = ENGLISH) -> str:

@@ -1,4 +1,5 @@
 """The one clock of the app, so tests can move time."""
+
 from datetime import UTC, date, datetime
 
 

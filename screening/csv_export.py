@@ -1,4 +1,5 @@
 """CSV streamed in batches of rows, safe to open in a spreadsheet."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """The SQLite database: one connection per worker thread, lent to each request on `g`; the init-db command."""
+
 from __future__ import annotations
 
 import os

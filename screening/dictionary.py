@@ -10,6 +10,7 @@ Pure apart from `write_all` and the CLI command: no Flask, no database. The
 output is deterministic (no timestamps, no set iteration order), so a
 regenerated file differs only when the definition or the rules do.
 """
+
 from __future__ import annotations
 
 import csv
@@ -62,8 +63,12 @@ REDCAP_COLUMNS = (
     "Field Annotation",
 )
 REDCAP_FIELD_TYPES = {SINGLE: "radio", MULTI: "checkbox", SCALE: "radio", TEXT: "text"}
-TYPE_WORDS = {SINGLE: "single choice", MULTI: "multiple choice", SCALE: f"scale {SCALE_MIN}-{SCALE_MAX}",
-              TEXT: "free text"}
+TYPE_WORDS = {
+    SINGLE: "single choice",
+    MULTI: "multiple choice",
+    SCALE: f"scale {SCALE_MIN}-{SCALE_MAX}",
+    TEXT: "free text",
+}
 
 # Red-flag tiers a rules module may define, in order of urgency, with the words for each.
 RED_FLAG_TIERS = (
@@ -89,6 +94,7 @@ def rules_for(version: str) -> ModuleType | None:
 
 
 # Conditions, in words and in REDCap syntax
+
 
 def _conditions(definition: Definition, link_id: str) -> list[Condition]:
     """The step's condition, then the item's own: both must hold for the item to be asked."""
@@ -136,6 +142,7 @@ def redcap_branching(definition: Definition, link_id: str) -> str:
 
 # Markdown
 
+
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
     return " ".join(str(text).split()).replace("|", "\\|")
@@ -161,9 +168,7 @@ def _answer_words(item: Item) -> str:
         return f"whole number {SCALE_MIN} to {SCALE_MAX}{anchors}"
     if item.type == TEXT:
         return f"optional free text, at most {TEXT_MAX} characters"
-    return "<br>".join(
-        f"`{o.code}`{' (exclusive)' if o.exclusive else ''}: {o.label}" for o in item.options
-    )
+    return "<br>".join(f"`{o.code}`{' (exclusive)' if o.exclusive else ''}: {o.label}" for o in item.options)
 
 
 def _ordered_codes(definition: Definition, link_id: str, codes: Iterable[str]) -> list[str]:
@@ -192,9 +197,11 @@ def markdown_dictionary(version: str) -> str:
         + (f" and the candidacy rules {module.VERSION} (`{_module_path(module)}`)" if module else "")
         + ". Do not edit by hand: change the definition or the rules, then run the command again.",
         "",
-        ("A released version never changes. Its item ids (linkIds) and answer codes are what stored "
-         "answers, exports and the rules rely on. The same items as a REDCap data dictionary are in "
-         f"`data-dictionary-{version}.csv`."),
+        (
+            "A released version never changes. Its item ids (linkIds) and answer codes are what stored "
+            "answers, exports and the rules rely on. The same items as a REDCap data dictionary are in "
+            f"`data-dictionary-{version}.csv`."
+        ),
         "",
         "## Steps",
         "",
@@ -203,25 +210,42 @@ def markdown_dictionary(version: str) -> str:
     ]
     lines += _table(
         ("#", "Step", "Title", "Shown when", "Intake panel", "Items"),
-        ((str(n), f"`{step.id}`", step.title,
-          condition_words(definition, step.shown_when) if step.shown_when else "always",
-          step.intake, ", ".join(f"`{item.link_id}`" for item in step.items))
-         for n, step in enumerate(definition.steps, 1)),
+        (
+            (
+                str(n),
+                f"`{step.id}`",
+                step.title,
+                condition_words(definition, step.shown_when) if step.shown_when else "always",
+                step.intake,
+                ", ".join(f"`{item.link_id}`" for item in step.items),
+            )
+            for n, step in enumerate(definition.steps, 1)
+        ),
     )
     lines += [
         "",
         "## Items",
         "",
-        ("Every item other than free text must be answered when it is shown. An exclusive code cannot be "
-         "chosen with any other. \"Shown when\" includes the condition of the item's step; answers to an "
-         "item that is not shown are not kept."),
+        (
+            "Every item other than free text must be answered when it is shown. An exclusive code cannot be "
+            'chosen with any other. "Shown when" includes the condition of the item\'s step; answers to an '
+            "item that is not shown are not kept."
+        ),
         "",
     ]
     lines += _table(
         ("linkId", "Step", "Type", "Codes (patient's label)", "Shown when", "Question"),
-        ((f"`{link_id}`", f"`{definition.step_of_item[link_id].id}`", TYPE_WORDS[item.type],
-          _answer_words(item), shown_when_words(definition, link_id), item.text)
-         for link_id, item in definition.items.items()),
+        (
+            (
+                f"`{link_id}`",
+                f"`{definition.step_of_item[link_id].id}`",
+                TYPE_WORDS[item.type],
+                _answer_words(item),
+                shown_when_words(definition, link_id),
+                item.text,
+            )
+            for link_id, item in definition.items.items()
+        ),
     )
     if module is None:
         lines += ["", "No rules version assesses this questionnaire version.", ""]
@@ -233,32 +257,61 @@ def markdown_dictionary(version: str) -> str:
             "",
             "## Red-flag tiers",
             "",
-            (f"How soon a patient must get care, by the codes of `{RED_FLAG_ITEM}` they chose "
-             "(the most urgent tier wins)."),
+            (
+                f"How soon a patient must get care, by the codes of `{RED_FLAG_ITEM}` they chose "
+                "(the most urgent tier wins)."
+            ),
             "",
         ]
         lines += _table(
             ("Tier", "Advice", "Codes"),
-            ((label, advice, ", ".join(_code_with_label(definition, RED_FLAG_ITEM, code) for code
-                                       in _ordered_codes(definition, RED_FLAG_ITEM, getattr(module, name))))
-             for name, label, advice in tiers),
+            (
+                (
+                    label,
+                    advice,
+                    ", ".join(
+                        _code_with_label(definition, RED_FLAG_ITEM, code)
+                        for code in _ordered_codes(definition, RED_FLAG_ITEM, getattr(module, name))
+                    ),
+                )
+                for name, label, advice in tiers
+            ),
         )
         combinations = getattr(module, "EMERGENCY_COMBINATIONS", ())
         if combinations:
-            lines += ["", ("Emergency combinations: each pair below is an emergency when both are chosen, "
-                           "whatever the tier of each alone."), ""]
             lines += [
-                "- " + " with ".join(_code_with_label(definition, RED_FLAG_ITEM, code)
-                                     for code in _ordered_codes(definition, RED_FLAG_ITEM, combination))
+                "",
+                (
+                    "Emergency combinations: each pair below is an emergency when both are chosen, "
+                    "whatever the tier of each alone."
+                ),
+                "",
+            ]
+            lines += [
+                "- "
+                + " with ".join(
+                    _code_with_label(definition, RED_FLAG_ITEM, code)
+                    for code in _ordered_codes(definition, RED_FLAG_ITEM, combination)
+                )
                 for combination in combinations
             ]
 
-    lines += ["", "## Criteria", "", (f"The candidacy criteria of rules {module.VERSION}, in the order they "
-                                      "are shown to staff. The source key is listed under Sources."), ""]
+    lines += [
+        "",
+        "## Criteria",
+        "",
+        (
+            f"The candidacy criteria of rules {module.VERSION}, in the order they "
+            "are shown to staff. The source key is listed under Sources."
+        ),
+        "",
+    ]
     lines += _table(
         ("Code", "Title (patient)", "Rule (clinical)", "Source", "Items read"),
-        ((f"`{code}`", c.title, c.rule, f"`{c.source}`", ", ".join(f"`{i}`" for i in c.inputs))
-         for code, c in module.CRITERIA.items()),
+        (
+            (f"`{code}`", c.title, c.rule, f"`{c.source}`", ", ".join(f"`{i}`" for i in c.inputs))
+            for code, c in module.CRITERIA.items()
+        ),
     )
     lines += ["", "## Flags", "", f"The flags rules {module.VERSION} can raise, with the words staff read.", ""]
     lines += _table(
@@ -268,15 +321,21 @@ def markdown_dictionary(version: str) -> str:
     lines += ["", "## Sources", ""]
     lines += _table(
         ("Key", "Citation", "Criteria citing it"),
-        ((f"`{key}`", citation,
-          ", ".join(f"`{code}`" for code, c in module.CRITERIA.items() if c.source == key) or "-")
-         for key, citation in SOURCES.items()),
+        (
+            (
+                f"`{key}`",
+                citation,
+                ", ".join(f"`{code}`" for code, c in module.CRITERIA.items() if c.source == key) or "-",
+            )
+            for key, citation in SOURCES.items()
+        ),
     )
     lines.append("")
     return "\n".join(lines)
 
 
 # REDCap
+
 
 def _redcap_row(definition: Definition, link_id: str, section_header: str) -> dict[str, str]:
     item = definition.items[link_id]
@@ -299,18 +358,20 @@ def _redcap_row(definition: Definition, link_id: str, section_header: str) -> di
         # REDCap's own tag for "cannot be combined with other choices".
         annotation.append(f"@NONEOFTHEABOVE='{','.join(exclusive)}'")
     row = dict.fromkeys(REDCAP_COLUMNS, "")
-    row.update({
-        "Variable / Field Name": link_id,
-        "Form Name": step.id,
-        "Section Header": section_header,
-        "Field Type": REDCAP_FIELD_TYPES[item.type],
-        "Field Label": item.text,
-        "Choices, Calculations, OR Slider Labels": choices,
-        "Field Note": note,
-        "Branching Logic (Show field only if...)": redcap_branching(definition, link_id),
-        "Required Field?": "y" if item.required else "",
-        "Field Annotation": " ".join(annotation),
-    })
+    row.update(
+        {
+            "Variable / Field Name": link_id,
+            "Form Name": step.id,
+            "Section Header": section_header,
+            "Field Type": REDCAP_FIELD_TYPES[item.type],
+            "Field Label": item.text,
+            "Choices, Calculations, OR Slider Labels": choices,
+            "Field Note": note,
+            "Branching Logic (Show field only if...)": redcap_branching(definition, link_id),
+            "Required Field?": "y" if item.required else "",
+            "Field Annotation": " ".join(annotation),
+        }
+    )
     return row
 
 
@@ -334,6 +395,7 @@ def redcap_csv(version: str) -> str:
 
 # Files and the command
 
+
 def outputs(version: str) -> dict[str, str]:
     """File name -> content, for the dictionaries of one version."""
     return {
@@ -355,8 +417,12 @@ def write_all(out: Path) -> list[Path]:
 
 
 @click.command("data-dictionary")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Directory to write into (default: docs/ in the project).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory to write into (default: docs/ in the project).",
+)
 def data_dictionary_command(out: Path | None) -> None:
     """Write docs/data-dictionary-<version>.md and .csv for every questionnaire version."""
     for path in write_all(out if out is not None else DEFAULT_OUT):

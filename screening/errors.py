@@ -4,6 +4,7 @@ Staff pages (sign-in, queue, admin) get staff error pages; patients get pages th
 offer the clinic's phone number. A storage fault (disk full, read-only database)
 says honestly that nothing was saved.
 """
+
 import math
 import sqlite3
 import time
@@ -89,8 +90,9 @@ def http_error(error: HTTPException):
 @bp.app_errorhandler(sqlite3.Error)
 def storage_error(error: sqlite3.Error):
     """The database refused (disk full, read-only, locked too long): say so; nothing was saved."""
-    current_app.logger.error("Storage fault on %s %s: %s: %s", request.method, request.endpoint,
-                             type(error).__name__, error)
+    current_app.logger.error(
+        "Storage fault on %s %s: %s: %s", request.method, request.endpoint, type(error).__name__, error
+    )
     return render_error(503, STORAGE_RETRY_SECONDS)
 
 

@@ -4,6 +4,7 @@ Every version of the definition gives its own Questionnaire (`url|version`),
 and a QuestionnaireResponse is always built with the definition its screening
 was answered under.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -34,18 +35,26 @@ def _enable_when(condition: q.Condition | None, system: str) -> dict[str, Any]:
     if condition is None:
         return {}
     return {
-        "enableWhen": [{"question": condition.link_id, "operator": "=",
-                        "answerCoding": {"system": system, "code": code}} for code in condition.any_of],
+        "enableWhen": [
+            {"question": condition.link_id, "operator": "=", "answerCoding": {"system": system, "code": code}}
+            for code in condition.any_of
+        ],
         "enableBehavior": "any",
     }
 
 
 def _translations(english: str, others: Mapping[str, str]) -> dict[str, Any]:
     """The translation extensions for a string element, one per language whose words differ."""
-    return {"extension": [
-        {"url": TRANSLATION, "extension": [{"url": "lang", "valueCode": language},
-                                           {"url": "content", "valueString": text}]}
-        for language, text in sorted(others.items()) if text and text != english]}
+    return {
+        "extension": [
+            {
+                "url": TRANSLATION,
+                "extension": [{"url": "lang", "valueCode": language}, {"url": "content", "valueString": text}],
+            }
+            for language, text in sorted(others.items())
+            if text and text != english
+        ]
+    }
 
 
 def _with_translations(resource: dict[str, Any], key: str, others: Mapping[str, str]) -> dict[str, Any]:
@@ -57,8 +66,9 @@ def _with_translations(resource: dict[str, Any], key: str, others: Mapping[str, 
 
 def _option(option: q.Option, system: str, others: Mapping[str, q.Option] = {}) -> dict[str, Any]:  # noqa: B006
     coding = {"system": system, "code": option.code, "display": option.label}
-    resource: dict[str, Any] = {"valueCoding": _with_translations(
-        coding, "display", {language: o.label for language, o in others.items()})}
+    resource: dict[str, Any] = {
+        "valueCoding": _with_translations(coding, "display", {language: o.label for language, o in others.items()})
+    }
     if option.exclusive:
         resource["extension"] = [{"url": OPTION_EXCLUSIVE, "valueBoolean": True}]
     return resource
@@ -66,8 +76,10 @@ def _option(option: q.Option, system: str, others: Mapping[str, q.Option] = {}) 
 
 def _item(item: q.Item, system: str, others: Mapping[str, q.Item] = {}) -> dict[str, Any]:  # noqa: B006
     resource: dict[str, Any] = _with_translations(
-        {"linkId": item.link_id, "text": item.text, "required": item.required}, "text",
-        {language: other.text for language, other in others.items()})
+        {"linkId": item.link_id, "text": item.text, "required": item.required},
+        "text",
+        {language: other.text for language, other in others.items()},
+    )
     if item.type == q.TEXT:
         resource["type"] = "string"
         resource["maxLength"] = q.TEXT_MAX
@@ -82,14 +94,18 @@ def _item(item: q.Item, system: str, others: Mapping[str, q.Item] = {}) -> dict[
         resource["repeats"] = item.type == q.MULTI
         resource["answerOption"] = [
             _option(o, system, {language: other.options[n] for language, other in others.items()})
-            for n, o in enumerate(item.options)]
+            for n, o in enumerate(item.options)
+        ]
     resource.update(_enable_when(item.shown_when, system))
     return resource
 
 
-def questionnaire_resource(definition: q.Definition, base_url: str,
-                           translations: Mapping[str, q.Definition] = {},  # noqa: B006
-                           titles: Mapping[str, str] = {}) -> dict[str, Any]:  # noqa: B006
+def questionnaire_resource(
+    definition: q.Definition,
+    base_url: str,
+    translations: Mapping[str, q.Definition] = {},  # noqa: B006
+    titles: Mapping[str, str] = {},
+) -> dict[str, Any]:  # noqa: B006
     """The Questionnaire; `translations` (language -> the same version in that language) add the
     standard translation extension to every text, so one resource carries every language."""
     system = code_system(base_url)
@@ -105,13 +121,20 @@ def questionnaire_resource(definition: q.Definition, base_url: str,
         "status": "active",
         "subjectType": ["Patient"],
         "description": "Patient self-screening for a diagnostic medial branch block. "
-                       "A screening result, not a diagnosis.",
+        "A screening result, not a diagnosis.",
         "item": [
-            {**_with_translations({"linkId": step.id, "type": "group", "text": step.title}, "text",
-                                  {language: by_id[step.id].title for language, by_id in steps.items()}),
-             **_enable_when(step.shown_when, system),
-             "item": [_item(item, system, {language: found[item.link_id] for language, found in items.items()})
-                      for item in step.items]}
+            {
+                **_with_translations(
+                    {"linkId": step.id, "type": "group", "text": step.title},
+                    "text",
+                    {language: by_id[step.id].title for language, by_id in steps.items()},
+                ),
+                **_enable_when(step.shown_when, system),
+                "item": [
+                    _item(item, system, {language: found[item.link_id] for language, found in items.items()})
+                    for item in step.items
+                ],
+            }
             for step in definition.steps
         ],
     }
@@ -136,9 +159,17 @@ def _answer(item: q.Item, value: Any, system: str) -> list[dict[str, Any]]:
 
 
 def questionnaire_response(
-    definition: q.Definition, base_url: str, *, screening_id: int, authored: str,
-    answers: dict[str, Any], outcome: str, criteria: dict[str, str], flags: list[str],
-    peg_score: float | None, rules_version: str,
+    definition: q.Definition,
+    base_url: str,
+    *,
+    screening_id: int,
+    authored: str,
+    answers: dict[str, Any],
+    outcome: str,
+    criteria: dict[str, str],
+    flags: list[str],
+    peg_score: float | None,
+    rules_version: str,
 ) -> dict[str, Any]:
     """A completed QuestionnaireResponse, nested like the Questionnaire (one group per step).
 
@@ -149,8 +180,11 @@ def questionnaire_response(
     system, rules = code_system(base_url), assessment_system(base_url)
     groups = []
     for step in definition.steps:
-        items = [{"linkId": item.link_id, "text": item.text, "answer": _answer(item, answers[item.link_id], system)}
-                 for item in step.items if item.link_id in answers]
+        items = [
+            {"linkId": item.link_id, "text": item.text, "answer": _answer(item, answers[item.link_id], system)}
+            for item in step.items
+            if item.link_id in answers
+        ]
         if items:
             groups.append({"linkId": step.id, "text": step.title, "item": items})
 
@@ -160,12 +194,18 @@ def questionnaire_response(
             coding["display"] = display
         return {"coding": [coding]}
 
-    components = [{"code": concept(f"criterion:{code}"), "valueCodeableConcept": concept(status)}
-                  for code, status in criteria.items()]
+    components = [
+        {"code": concept(f"criterion:{code}"), "valueCodeableConcept": concept(status)}
+        for code, status in criteria.items()
+    ]
     components += [{"code": concept("flag"), "valueCodeableConcept": concept(flag)} for flag in sorted(flags)]
     if peg_score is not None:
-        components.append({"code": concept("peg-score", "PEG score (mean of three 0-10 items)"),
-                           "valueQuantity": {"value": peg_score, "unit": "score"}})
+        components.append(
+            {
+                "code": concept("peg-score", "PEG score (mean of three 0-10 items)"),
+                "valueQuantity": {"value": peg_score, "unit": "score"},
+            }
+        )
     observation = {
         "resourceType": "Observation",
         "id": "assessment",
@@ -180,8 +220,9 @@ def questionnaire_response(
         "resourceType": "QuestionnaireResponse",
         "id": f"screening-{screening_id}",
         "contained": [observation],
-        "extension": [{"url": f"{base_url.rstrip('/')}/{ASSESSMENT_EXTENSION}",
-                       "valueReference": {"reference": "#assessment"}}],
+        "extension": [
+            {"url": f"{base_url.rstrip('/')}/{ASSESSMENT_EXTENSION}", "valueReference": {"reference": "#assessment"}}
+        ],
         "questionnaire": f"{questionnaire_url(base_url)}|{definition.version}",
         "status": "completed",
         "authored": authored,

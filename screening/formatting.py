@@ -1,4 +1,5 @@
 """Template filters: times in the clinic's time zone, phone links."""
+
 import json
 from datetime import datetime
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """Form fields shared by the patient, staff and admin forms: one home for a choice from a fixed list."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

@@ -1,4 +1,5 @@
 """The schema, as numbered migrations. Never edit one that has shipped: add the next."""
+
 from sqlite_utils import Migrations
 
 migrations = Migrations("screening")
@@ -242,8 +243,9 @@ def m009_request_contact_preferences(db):
 def m010_draft_pending_form(db):
     # A form posted with errors is kept here for the page it redirects to (post/redirect/get), so that
     # the browser's Back never offers to send a form again. Read once, then cleared.
-    db.execute("ALTER TABLE drafts ADD COLUMN pending_form TEXT"
-               " CHECK (pending_form IS NULL OR json_valid(pending_form))")
+    db.execute(
+        "ALTER TABLE drafts ADD COLUMN pending_form TEXT CHECK (pending_form IS NULL OR json_valid(pending_form))"
+    )
 
 
 @migrations()
@@ -289,8 +291,10 @@ def m011_resume_links(db):
     )
 
 
-CALL_OUTCOME_CODES = ("('reached_booked', 'reached_call_back', 'reached_declined', 'no_answer', 'voicemail', "
-                      "'wrong_number', 'message_sent')")
+CALL_OUTCOME_CODES = (
+    "('reached_booked', 'reached_call_back', 'reached_declined', 'no_answer', 'voicemail', "
+    "'wrong_number', 'message_sent')"
+)
 
 
 @migrations()

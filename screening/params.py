@@ -1,4 +1,5 @@
 """Reading query-string values that people and bots can type anything into."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

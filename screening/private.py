@@ -4,6 +4,7 @@ Setting modes after writing leaves a window in which another account on the
 server could open the file; creating them with the mode closes it, whatever the
 umask of the process that starts the app.
 """
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@ real hours, moved to the next opening when they end while the clinic is closed;
 opening hours after sending: outside hours the patient is told where to get care
 now, and when the clinic will call.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -46,7 +47,8 @@ def init_app(app: Flask) -> None:
     """Read the hours once: a malformed setting stops the app at start-up with a clear message."""
     config = app.config
     app.extensions["clinic_hours"] = ClinicHours.from_config(
-        config["CLINIC_HOURS"], config["CLINIC_HOLIDAYS"], config["CLINIC_TIMEZONE"])
+        config["CLINIC_HOURS"], config["CLINIC_HOLIDAYS"], config["CLINIC_TIMEZONE"]
+    )
     if config["CONTACT_SLA_MODE"] not in ("clock", "business"):
         raise ValueError(f"CONTACT_SLA_MODE must be 'clock' or 'business', not {config['CONTACT_SLA_MODE']!r}")
     app.add_template_filter(in_words, "promise")
@@ -59,6 +61,10 @@ def init_app(app: Flask) -> None:
         language = current_language()
         if language not in week_in_words:
             week_in_words[language] = app.extensions["clinic_hours"].week_in_words(words())
-        return {"clinic_hours_text": week_in_words[language],
-                "clinic_closed_now": fix_grammar(
-                    app.extensions["clinic_hours"].closed_now_message(clock.now(), words()) or "", language) or None}
+        return {
+            "clinic_hours_text": week_in_words[language],
+            "clinic_closed_now": fix_grammar(
+                app.extensions["clinic_hours"].closed_now_message(clock.now(), words()) or "", language
+            )
+            or None,
+        }

@@ -5,12 +5,19 @@ reached directly, anyone can send that header and pick any address, escaping
 every per-address limit. So the header is used only on connections that come
 from `TRUSTED_PROXIES` (default: this machine), and dropped from all others.
 """
+
 from __future__ import annotations
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
-                     "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_FORWARDED")
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PREFIX",
+    "HTTP_FORWARDED",
+)
 
 
 class TrustedProxyFix:

@@ -11,6 +11,7 @@ Registered with the `limits` library as the `sqlite://` scheme
 (`RATELIMIT_STORAGE_URI=sqlite:////path/to/ratelimits.db`); fixed windows only,
 Flask-Limiter's default strategy.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,18 +52,25 @@ class SQLiteStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
-        return self._db().execute(
-            """INSERT INTO limits (key, count, expires_at) VALUES (?, ?, ?)
+        return (
+            self._db()
+            .execute(
+                """INSERT INTO limits (key, count, expires_at) VALUES (?, ?, ?)
                ON CONFLICT (key) DO UPDATE SET
                    count = CASE WHEN expires_at <= ? THEN excluded.count ELSE count + excluded.count END,
                    expires_at = CASE WHEN expires_at <= ? THEN excluded.expires_at ELSE expires_at END
                RETURNING count""",
-            [key, amount, now + expiry, now, now],
-        ).fetchone()[0]
+                [key, amount, now + expiry, now, now],
+            )
+            .fetchone()[0]
+        )
 
     def get(self, key: str) -> int:
-        row = self._db().execute("SELECT count FROM limits WHERE key = ? AND expires_at > ?",
-                                 [key, time.time()]).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT count FROM limits WHERE key = ? AND expires_at > ?", [key, time.time()])
+            .fetchone()
+        )
         return row[0] if row else 0
 
     def get_expiry(self, key: str) -> float:

@@ -1,4 +1,5 @@
 """Request reference numbers: short, random, easy to read out over the phone."""
+
 import re
 import secrets
 

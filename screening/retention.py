@@ -8,6 +8,7 @@
 Never a consultation request, its screening, its events, reviews or outbox
 messages, and never the audit trail; each run is itself audited.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -36,11 +37,14 @@ def purge(db: Database, anonymous_days: int) -> dict[str, int]:
                 [clock.iso(now - timedelta(days=anonymous_days))],
             ).rowcount,
             "sign_in_failures": throttle.purge(db),
-            "searches": db.execute("DELETE FROM queue_searches WHERE created_at < ?",
-                                   [clock.iso(now - SEARCH_KEPT)]).rowcount,
+            "searches": db.execute(
+                "DELETE FROM queue_searches WHERE created_at < ?", [clock.iso(now - SEARCH_KEPT)]
+            ).rowcount,
             "resume_links": db.execute("DELETE FROM resume_links WHERE expires_at <= ?", [clock.iso(now)]).rowcount
-            + db.execute("DELETE FROM outbox WHERE kind = 'resume_link' AND status = 'sent' AND sent_at < ?",
-                         [clock.iso(now - timedelta(days=1))]).rowcount,
+            + db.execute(
+                "DELETE FROM outbox WHERE kind = 'resume_link' AND status = 'sent' AND sent_at < ?",
+                [clock.iso(now - timedelta(days=1))],
+            ).rowcount,
         }
 
 
@@ -54,9 +58,11 @@ def purge_command() -> None:
     if uri.startswith("sqlite://"):
         SQLiteStorage(uri).purge_expired()
     audit.record("purge", via="cli", retention_days=days, **counts)
-    click.echo(f"Deleted {counts['drafts']} expired draft(s), {counts['screenings_without_request']} screening(s) "
-               f"without a request older than {days} days, {counts['sign_in_failures']} old sign-in failure "
-               f"record(s) and {counts['searches']} old search(es).")
+    click.echo(
+        f"Deleted {counts['drafts']} expired draft(s), {counts['screenings_without_request']} screening(s) "
+        f"without a request older than {days} days, {counts['sign_in_failures']} old sign-in failure "
+        f"record(s) and {counts['searches']} old search(es)."
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """Known answer sets used across the tests (questionnaire 2.0.0, and 1.0.0 for old screenings)."""
+
 import copy
 
 from screening import questionnaire
@@ -60,12 +61,23 @@ REVIEW = likely(red_flags=["osteoporosis"])
 EVERY_FLAG = likely(
     red_flags=["saddle_numbness", "hand_clumsiness", "weight_loss"],
     walking_leg_symptoms="yes",
-    prior_procedures=["mbb", "rfa", "spine_surgery"], prior_mbb_relief="lt_50", prior_rfa_relief="ge_50_6m",
-    blood_thinners=["warfarin", "antiplatelet", "aspirin", "other"], blood_thinner_other="Brilique",
-    bleeding_disorder="not_sure", opioids="yes",
-    allergies=["local_anesthetic", "steroid", "contrast", "latex", "other"], allergy_other="Penicillin",
-    infection="yes", pregnant="not_sure", diabetes="yes", implanted_device=["pacemaker"], lie_prone="no",
-    pain_spread="above_knee_elbow", limb_vs_spine="equal", numbness_tingling="yes",
+    prior_procedures=["mbb", "rfa", "spine_surgery"],
+    prior_mbb_relief="lt_50",
+    prior_rfa_relief="ge_50_6m",
+    blood_thinners=["warfarin", "antiplatelet", "aspirin", "other"],
+    blood_thinner_other="Brilique",
+    bleeding_disorder="not_sure",
+    opioids="yes",
+    allergies=["local_anesthetic", "steroid", "contrast", "latex", "other"],
+    allergy_other="Penicillin",
+    infection="yes",
+    pregnant="not_sure",
+    diabetes="yes",
+    implanted_device=["pacemaker"],
+    lie_prone="no",
+    pain_spread="above_knee_elbow",
+    limb_vs_spine="equal",
+    numbness_tingling="yes",
 )
 
 # Version 1.0.0, as screenings answered before the upgrade hold them: the same patient,

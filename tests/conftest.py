@@ -120,8 +120,10 @@ class Patient:
         """Post a step that comes back (errors, or questions its answers added): the redirect to the same
         step (post/redirect/get), then the page it shows."""
         response = self.answer(step_id, answers, **kwargs)
-        assert response.status_code == 303 and response.headers["Location"] == f"/step/{step_id}", \
-            (response.status_code, response.headers.get("Location"))
+        assert response.status_code == 303 and response.headers["Location"] == f"/step/{step_id}", (
+            response.status_code,
+            response.headers.get("Location"),
+        )
         return self.client.get(response.headers["Location"])
 
     def complete(self, answers=LIKELY):
@@ -212,8 +214,15 @@ def staff(app, password_hashes):
 
     db = connect(app.config["DATABASE"])
     for role in PASSWORDS:
-        db["users"].insert({"username": USERNAMES[role], "display_name": f"Test {role}", "role": role,
-                            "password_hash": password_hashes[role], "created_at": "2026-01-01T00:00:00+00:00"})
+        db["users"].insert(
+            {
+                "username": USERNAMES[role],
+                "display_name": f"Test {role}",
+                "role": role,
+                "password_hash": password_hashes[role],
+                "created_at": "2026-01-01T00:00:00+00:00",
+            }
+        )
     found = {role: users.by_username(db, USERNAMES[role]) for role in PASSWORDS}
     db.close()
     return found
@@ -225,11 +234,14 @@ class AuthActions:
 
     def login(self, role="front_desk", username=None, password=None):
         html = self.client.get("/staff/login").get_data(as_text=True)
-        return self.client.post("/staff/login", data={
-            "csrf_token": csrf_token(html),
-            "username": username or USERNAMES[role],
-            "password": password or PASSWORDS[role],
-        })
+        return self.client.post(
+            "/staff/login",
+            data={
+                "csrf_token": csrf_token(html),
+                "username": username or USERNAMES[role],
+                "password": password or PASSWORDS[role],
+            },
+        )
 
     def token(self, url="/staff/"):
         return csrf_token(self.client.get(url).get_data(as_text=True))
@@ -268,9 +280,15 @@ def make_request(app):
         }
         with app.app_context():
             from screening.db import get_db
+
             db = get_db()
-            reference, _ = submissions.submit_request(db, drafts.new_token(), assess(answers or LIKELY),
-                                                      details, lambda now: now + timedelta(hours=due_in_hours))
+            reference, _ = submissions.submit_request(
+                db,
+                drafts.new_token(),
+                assess(answers or LIKELY),
+                details,
+                lambda now: now + timedelta(hours=due_in_hours),
+            )
             if status != "new":
                 db.execute("UPDATE requests SET status = ? WHERE reference = ?", [status, reference])
             return next(db.query("SELECT * FROM requests WHERE reference = ?", [reference]))

@@ -4,6 +4,7 @@ Everything here talks HTTP over loopback to `gunicorn run:app`, like a browser
 without JavaScript: it reads each page, posts its form with the page's CSRF token
 and `asked` field, and follows the server's redirects. Standard library only.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,8 +37,13 @@ BIN = ROOT / ".venv" / "bin"
 
 # Every adult answer set in tests/answers.py: each one can end with a request.
 ANSWER_SETS = {
-    "likely": LIKELY, "possible": POSSIBLE, "unlikely": UNLIKELY, "urgent": URGENT,
-    "same_day": SAME_DAY, "review": REVIEW, "every_flag": EVERY_FLAG,
+    "likely": LIKELY,
+    "possible": POSSIBLE,
+    "unlikely": UNLIKELY,
+    "urgent": URGENT,
+    "same_day": SAME_DAY,
+    "review": REVIEW,
+    "every_flag": EVERY_FLAG,
 }
 # The page reading of tests/conftest.py's Patient, kept here so this module stands alone.
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -82,24 +88,33 @@ class Server:
         self.starts = 0
         # Only what a shell needs, then the settings: no setting of the caller's leaks in.
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR", "TZ")}
-        env.update({
-            # gunicorn keeps its control socket in ~/.gunicorn: one per test, none left in the real home.
-            "HOME": str(tmp_path),
-            "SECRET_KEY": secrets.token_hex(32),
-            "DATABASE_PATH": str(self.database),
-            "INSTANCE_PATH": str(self.instance),
-            "SESSION_COOKIE_SECURE": "0",
-            "RATELIMIT_ENABLED": "0",  # every client comes from 127.0.0.1
-            "SMTP_HOST": "",
-            "FRONT_DESK_EMAILS": FRONT_DESK,
-            "PATIENT_CONFIRMATION_EMAIL": "1",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                # gunicorn keeps its control socket in ~/.gunicorn: one per test, none left in the real home.
+                "HOME": str(tmp_path),
+                "SECRET_KEY": secrets.token_hex(32),
+                "DATABASE_PATH": str(self.database),
+                "INSTANCE_PATH": str(self.instance),
+                "SESSION_COOKIE_SECURE": "0",
+                "RATELIMIT_ENABLED": "0",  # every client comes from 127.0.0.1
+                "SMTP_HOST": "",
+                "FRONT_DESK_EMAILS": FRONT_DESK,
+                "PATIENT_CONFIRMATION_EMAIL": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         self.env = env
 
     def flask(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(BIN / "flask"), "--app", "run", *args], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [str(BIN / "flask"), "--app", "run", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, (args, result.stdout, result.stderr)
         return result
 
@@ -107,9 +122,12 @@ class Server:
         assert self.process is None or self.process.poll() is not None
         with open(self.log_path, "a") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-                 "run:app"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [str(BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "run:app"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         self.starts += 1
 
@@ -135,7 +153,11 @@ class Server:
         with open(self.tmp_path / "worker.log", "a") as log:
             self.worker = subprocess.Popen(
                 [str(BIN / "flask"), "--app", "run", "send-outbox", "--loop", "--interval", str(interval)],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def kill_worker(self) -> None:
@@ -261,7 +283,8 @@ def _csrf(html: str, where: str) -> str:
 
 def _expect(response: Response, status: int, where: str) -> Response:
     assert response.status == status, (
-        f"{where}: expected {status}, got {response.status} (Location {response.location}):\n{response.body[:1500]}")
+        f"{where}: expected {status}, got {response.status} (Location {response.location}):\n{response.body[:1500]}"
+    )
     return response
 
 
@@ -290,11 +313,14 @@ def make_journey(number: int) -> Journey:
     definition = questionnaire.current()
     answers = definition.shown_answers(ANSWER_SETS[name])
     return Journey(
-        number=number, answer_set=name,
+        number=number,
+        answer_set=name,
         full_name=f"Load Patient {number:04d}",
-        phone=f"(202) 555-{number:04d}", phone_e164=f"+1202555{number:04d}",
+        phone=f"(202) 555-{number:04d}",
+        phone_e164=f"+1202555{number:04d}",
         email=f"patient{number}@example.com",
-        answers=answers, expected_outcome=assess(answers).outcome,
+        answers=answers,
+        expected_outcome=assess(answers).outcome,
     )
 
 
@@ -337,19 +363,23 @@ class Patient:
             return "/"
         response = self.browser.get_retrying("/continue", deadline)
         assert response.status in (302, 303) and response.location, (
-            f"journey {self.journey.number}: /continue answered {response.status}")
+            f"journey {self.journey.number}: /continue answered {response.status}"
+        )
         target = _path(response.location)
         if target == "/" or target.startswith("/?"):
             landing = self.browser.get_retrying("/", deadline).body
             raise AssertionError(
                 f"journey {self.journey.number}: /continue lost the draft after a restart and sent the patient "
-                f"to the landing page (expiry message shown: {EXPIRED_TEXT in landing})")
+                f"to the landing page (expiry message shown: {EXPIRED_TEXT in landing})"
+            )
         assert target != "/sent", (
             f"journey {self.journey.number}: its request was stored but the answer was lost; /continue now "
-            "sends the patient to /sent, which never shows the reference")
+            "sends the patient to /sent, which never shows the reference"
+        )
         # A patient with urgent red flags is shown the urgent advice again first.
         assert target.startswith("/step/") or target in ("/summary", "/request", "/done", "/get-care-now"), (
-            f"journey {self.journey.number}: /continue took an interrupted patient to {target}")
+            f"journey {self.journey.number}: /continue took an interrupted patient to {target}"
+        )
         with self.browser.log.lock:
             self.browser.log.resumed.append(target)
         return url  # the page the patient was on when the connection was lost
@@ -391,9 +421,13 @@ class Patient:
         for _ in range(4):  # a follow-up question revealed by an answer: answer it, post again
             asked = ASKED_RE.search(html).group(1)
             on_page = asked.split()
-            data = {"csrf_token": _csrf(html, where), "action": "continue", "asked": asked,
-                    "return_to": "", **form_data({k: self.journey.answers[k] for k in on_page
-                                                 if k in self.journey.answers})}
+            data = {
+                "csrf_token": _csrf(html, where),
+                "action": "continue",
+                "asked": asked,
+                "return_to": "",
+                **form_data({k: self.journey.answers[k] for k in on_page if k in self.journey.answers}),
+            }
             response = self.browser.post(path, data)
             if response.status == 303:
                 return _path(response.location)
@@ -406,16 +440,29 @@ class Patient:
         if response.status in (302, 303):  # already sent (a lost answer to our POST): the server knows
             assert _path(response.location) == "/done", (
                 f"{where}: the request was stored but its answer was lost; reading the form again sends the "
-                f"patient to {response.location}, not to the confirmation with the reference")
+                f"patient to {response.location}, not to the confirmation with the reference"
+            )
             return "/done"
         html = _expect(response, 200, where).body
         j = self.journey
         data = {
-            "csrf_token": _csrf(html, where), "full_name": j.full_name, "phone": j.phone, "email": j.email,
-            "date_of_birth-month": "3", "date_of_birth-day": str(1 + j.number % 28), "date_of_birth-year": "1968",
-            "preferred_contact": "phone", "best_time": "morning", "patient_status": "new",
-            "voicemail_ok": "yes", "language": "en", "interpreter": "no",
-            "insurance": "medicare", "message": "", "website": "", "consent": "y",
+            "csrf_token": _csrf(html, where),
+            "full_name": j.full_name,
+            "phone": j.phone,
+            "email": j.email,
+            "date_of_birth-month": "3",
+            "date_of_birth-day": str(1 + j.number % 28),
+            "date_of_birth-year": "1968",
+            "preferred_contact": "phone",
+            "best_time": "morning",
+            "patient_status": "new",
+            "voicemail_ok": "yes",
+            "language": "en",
+            "interpreter": "no",
+            "insurance": "medicare",
+            "message": "",
+            "website": "",
+            "consent": "y",
         }
         if j.lose_request_answer:
             j.lose_request_answer = False
@@ -437,8 +484,9 @@ class Patient:
 # Many patients at once
 
 
-def run_journeys(base: str, journeys: list[Journey], clients: int, log: Log, recover: bool = False,
-                 deadline_seconds: float = 120) -> list[BaseException]:
+def run_journeys(
+    base: str, journeys: list[Journey], clients: int, log: Log, recover: bool = False, deadline_seconds: float = 120
+) -> list[BaseException]:
     """`clients` threads take journeys from a shared list until none are left; returns the errors."""
     remaining = list(reversed(journeys))
     take = threading.Lock()
@@ -479,9 +527,13 @@ def stored(database: Path) -> dict:
         return {
             "integrity": [row[0] for row in db.execute("PRAGMA integrity_check")],
             "foreign_keys": [tuple(row) for row in db.execute("PRAGMA foreign_key_check")],
-            "requests": [dict(row) for row in db.execute(
-                """SELECT r.*, s.id AS s_id, s.outcome AS s_outcome, s.answers AS s_answers
-                   FROM requests r LEFT JOIN screenings s ON s.id = r.screening_id""")],
+            "requests": [
+                dict(row)
+                for row in db.execute(
+                    """SELECT r.*, s.id AS s_id, s.outcome AS s_outcome, s.answers AS s_answers
+                   FROM requests r LEFT JOIN screenings s ON s.id = r.screening_id"""
+                )
+            ],
             "outbox": [dict(row) for row in db.execute("SELECT * FROM outbox")],
         }
     finally:
@@ -502,7 +554,8 @@ def check_store(server: Server, journeys: list[Journey], worker_killed: bool = F
     for journey in journeys:
         assert journey.references, f"journey {journey.number} saw no confirmation"
         assert len(set(journey.references)) == 1, (
-            f"journey {journey.number} was shown different references: {journey.references}")
+            f"journey {journey.number} was shown different references: {journey.references}"
+        )
         reference = journey.references[0].replace("-", "")
         assert reference not in shown, f"{reference} shown to journeys {shown[reference].number} and {journey.number}"
         shown[reference] = journey
@@ -521,14 +574,18 @@ def check_store(server: Server, journeys: list[Journey], worker_killed: bool = F
     assert sorted(references) == sorted(shown), (
         f"{len(requests)} requests stored, {len(shown)} confirmations shown; "
         f"stored but never shown: {sorted(set(references) - set(shown))[:10]}, "
-        f"shown but not stored: {sorted(set(shown) - set(references))[:10]}")
+        f"shown but not stored: {sorted(set(shown) - set(references))[:10]}"
+    )
 
     for request in requests:
         journey = shown[request["reference"]]
         label = f"request {request['reference']} (journey {journey.number}, {journey.answer_set})"
         # The request belongs to the patient who was shown its reference: no crossed sessions.
         assert (request["full_name"], request["phone"], request["email"]) == (
-            journey.full_name, journey.phone_e164, journey.email), label
+            journey.full_name,
+            journey.phone_e164,
+            journey.email,
+        ), label
         assert request["s_outcome"] == journey.expected_outcome, label
         assert json.loads(request["s_answers"]) == journey.answers, label
         assert request["urgent"] == int(journey.expected_outcome == "urgent"), label
@@ -541,7 +598,8 @@ def check_store(server: Server, journeys: list[Journey], worker_killed: bool = F
         expected = f"{message['id']:06d}-{message['kind']}.eml"
         written = expected in files
         assert not (written and message["status"] in ("pending", "sending")), (
-            f"message {message['id']} is written but still {message['status']}")
+            f"message {message['id']} is written but still {message['status']}"
+        )
         assert message["status"] == "sent" and written, (message["id"], message["status"], message["last_error"])
         if not worker_killed:
             assert message["attempts"] == 1, f"message {message['id']} was tried {message['attempts']} times"

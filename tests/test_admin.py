@@ -1,4 +1,5 @@
 """Account administration and the audit trail page."""
+
 import json
 import re
 
@@ -12,8 +13,13 @@ from .conftest import PASSWORDS, AuthActions, audit_rows, csrf_token, post_form
 P = pytest.param
 
 
-NEW_USER = {"username": "nina", "display_name": "Dr Nina Ortiz", "role": "physician",
-            "password": "calm-orchid-saddle-31", "confirm": "calm-orchid-saddle-31"}
+NEW_USER = {
+    "username": "nina",
+    "display_name": "Dr Nina Ortiz",
+    "role": "physician",
+    "password": "calm-orchid-saddle-31",
+    "confirm": "calm-orchid-saddle-31",
+}
 
 
 def test_admin_creates_an_account_that_can_sign_in(auth, app, client):
@@ -26,14 +32,17 @@ def test_admin_creates_an_account_that_can_sign_in(auth, app, client):
     assert row["user_id"] == 3 and row["object_id"] == "4"  # ada created account 4
 
 
-@pytest.mark.parametrize("changes, message", [
-    P({"password": "short", "confirm": "short"}, "at least 12", id="short-password"),
-    P({"password": "passwordpassword", "confirm": "passwordpassword"}, "too common", id="common-password"),
-    P({"confirm": "something-else-entirely"}, "do not match", id="mismatch"),
-    P({"username": "frida"}, "That username is taken", id="taken"),
-    P({"username": "no spaces"}, "Use letters, digits", id="bad-username"),
-    P({"role": "superuser"}, "Choose one of the answers shown", id="bad-role"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        P({"password": "short", "confirm": "short"}, "at least 12", id="short-password"),
+        P({"password": "passwordpassword", "confirm": "passwordpassword"}, "too common", id="common-password"),
+        P({"confirm": "something-else-entirely"}, "do not match", id="mismatch"),
+        P({"username": "frida"}, "That username is taken", id="taken"),
+        P({"username": "no spaces"}, "Use letters, digits", id="bad-username"),
+        P({"role": "superuser"}, "Choose one of the answers shown", id="bad-role"),
+    ],
+)
 def test_create_account_validation(auth, app, client, changes, message):
     auth.login("admin")
     response = post_form(client, "/admin/users/new", "/admin/users/new", {**NEW_USER, **changes})
@@ -49,8 +58,12 @@ def test_admin_deactivates_and_resets_password(auth, app, client, staff):
     post_form(client, "/admin/users", f"/admin/users/{frida.id}/deactivate", {})
     assert AuthActions(app.test_client()).login().status_code == 200  # refused
     doctor = staff["physician"]
-    response = post_form(client, f"/admin/users/{doctor.id}/password", f"/admin/users/{doctor.id}/password",
-                    {"password": "new-harbor-lantern-12", "confirm": "new-harbor-lantern-12"})
+    response = post_form(
+        client,
+        f"/admin/users/{doctor.id}/password",
+        f"/admin/users/{doctor.id}/password",
+        {"password": "new-harbor-lantern-12", "confirm": "new-harbor-lantern-12"},
+    )
     assert response.headers["Location"] == "/admin/users"
     assert AuthActions(app.test_client()).login("physician", password="new-harbor-lantern-12").status_code == 303
     actions = [r["action"] for r in connect(app.config["DATABASE"]).query("SELECT action FROM audit_log")]
@@ -63,30 +76,37 @@ def test_admin_cannot_deactivate_themselves(auth, app, client, staff):
     assert accounts.by_id(connect(app.config["DATABASE"]), staff["admin"].id).active == 1
 
 
-@pytest.mark.parametrize("query, expected", [
-    P("", {"login_ok", "view_queue", "login_failed"}, id="all"),
-    P("action=login_failed", {"login_failed"}, id="by-action"),
-    P("user=1", {"login_ok", "view_queue", "login_failed"}, id="by-user"),  # frida's own failed try
-    P("user=2", set(), id="other-user"),
-    P("record=frida", {"login_ok", "login_failed"}, id="by-username"),
-    P("from=2000-01-01&to=2000-01-02", set(), id="by-date-none"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        P("", {"login_ok", "view_queue", "login_failed"}, id="all"),
+        P("action=login_failed", {"login_failed"}, id="by-action"),
+        P("user=1", {"login_ok", "view_queue", "login_failed"}, id="by-user"),  # frida's own failed try
+        P("user=2", set(), id="other-user"),
+        P("record=frida", {"login_ok", "login_failed"}, id="by-username"),
+        P("from=2000-01-01&to=2000-01-02", set(), id="by-date-none"),
+    ],
+)
 def test_audit_page_filters(auth, app, client, staff, query, expected):
     AuthActions(other := app.test_client()).login()
     other.get("/staff/")
     AuthActions(app.test_client()).login(password="wrong-wrong-wrong")
     auth.login("admin")
     html = client.get(f"/admin/audit?{query}").get_data(as_text=True)
-    shown = {a for a in ("login_ok", "view_queue", "login_failed")
-             if f"<td>{a.replace('_', ' ').capitalize()}</td>" in html}
+    shown = {
+        a for a in ("login_ok", "view_queue", "login_failed") if f"<td>{a.replace('_', ' ').capitalize()}</td>" in html
+    }
     assert shown == expected
 
 
-@pytest.mark.parametrize("query, field, message", [
-    P("from=not-a-date", "from", "Enter a date as year-month-day", id="garbage"),
-    P("to=2026-02-30", "to", "Enter a date as year-month-day", id="no-such-day"),
-    P("from=2026-11-27&to=2026-11-01", "to", "on or after the start date", id="backwards"),
-])
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        P("from=not-a-date", "from", "Enter a date as year-month-day", id="garbage"),
+        P("to=2026-02-30", "to", "Enter a date as year-month-day", id="no-such-day"),
+        P("from=2026-11-27&to=2026-11-01", "to", "on or after the start date", id="backwards"),
+    ],
+)
 def test_a_bad_date_is_a_400_with_a_message_never_everything(auth, client, query, field, message):
     auth.login("admin")
     response = client.get(f"/admin/audit?{query}")
@@ -121,9 +141,9 @@ def test_audit_times_are_clinic_time_and_dates_are_clinic_days(auth, app, client
     assert "Nov 26, 2026, 10:30:05 p.m. EST" in html and "America/New_York" in html
     assert "2026-11-27T03:30:05+00:00</time>" not in html  # the raw UTC text is only in the datetime attribute
     assert "<td>Login ok</td>" in client.get("/admin/audit?action=login_ok&from=2026-11-26&to=2026-11-26").get_data(
-        as_text=True)
-    assert "<td>Login ok</td>" not in client.get("/admin/audit?action=login_ok&from=2026-11-27").get_data(
-        as_text=True)
+        as_text=True
+    )
+    assert "<td>Login ok</td>" not in client.get("/admin/audit?action=login_ok&from=2026-11-27").get_data(as_text=True)
 
 
 def test_audit_details_are_labelled_words_not_json(auth, app, client, staff):
@@ -160,7 +180,8 @@ def test_audit_csv_export_is_filtered_readable_and_itself_audited(auth, app, cli
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert table[0][:5] == ["When (clinic time)", "When (UTC)", "Who", "Role", "Action"]
     assert [(r[2], r[4], r[5]) for r in table[1:]] == [
-        ("frida", "View request", f"Request {row['reference'][:4]}-{row['reference'][4:]}")]
+        ("frida", "View request", f"Request {row['reference'][:4]}-{row['reference'][4:]}")
+    ]
     [export] = audit_rows(app, "export_audit")
     assert export["user_id"] == 3 and json.loads(export["detail"]) == {"filters": {"record": row["reference"]}}
     # Free text typed into the record box is not copied into the trail (it could be a patient's name).
@@ -169,6 +190,7 @@ def test_audit_csv_export_is_filtered_readable_and_itself_audited(auth, app, cli
 
 
 # Account actions: each audited, each refusing to leave the clinic without an active administrator
+
 
 def signed_in_as(app, role):
     """Another browser, signed in: shows whether a change ended that user's sessions."""
@@ -213,8 +235,12 @@ def test_a_role_change_ends_the_users_sessions_and_is_audited(auth, app, client,
     assert not still_signed_in(her_browser)  # her old cookie carries the old role: it no longer works
     [row] = audit_rows(app, "role_changed")
     assert row["object_id"] == str(frida.id)
-    assert json.loads(row["detail"]) == {"username": "frida", "change": "role", "before": "front_desk",
-                                         "after": "physician"}
+    assert json.loads(row["detail"]) == {
+        "username": "frida",
+        "change": "role",
+        "before": "front_desk",
+        "after": "physician",
+    }
     html = client.get("/admin/audit?action=role_changed").get_data(as_text=True)
     assert "<li><strong>Before:</strong> Front desk</li><li><strong>After:</strong> Physician</li>" in html
 
@@ -229,8 +255,7 @@ def test_a_new_display_name_keeps_sessions_but_a_new_username_ends_them(auth, ap
     edit(client, frida.id, username="frida.k")
     assert not still_signed_in(her_browser)
     assert AuthActions(app.test_client()).login(username="frida").status_code == 200  # the old name is gone
-    assert AuthActions(app.test_client()).login(username="frida.k", password=PASSWORDS["front_desk"]) \
-        .status_code == 303
+    assert AuthActions(app.test_client()).login(username="frida.k", password=PASSWORDS["front_desk"]).status_code == 303
     changes = [json.loads(r["detail"])["change"] for r in audit_rows(app, "user_renamed")]
     assert changes == ["display_name", "username"]
 

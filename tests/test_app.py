@@ -1,4 +1,5 @@
 """The application factory, the database and the headers every page carries."""
+
 import sqlite3
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def test_secret_key_from_environment_is_used(monkeypatch, tmp_path):
     import importlib
 
     import config
+
     importlib.reload(config)
     try:
         app = create_app({"DATABASE": str(tmp_path / "x.db")})
@@ -57,9 +59,16 @@ def test_health_data_files_are_private_from_the_first_byte_whatever_the_umask(tm
 
     previous = os.umask(0)  # the worst case: everything would be world-writable
     try:
-        fresh = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE": str(tmp_path / "new.db"),
-                            "INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False,
-                            "SMTP_HOST": ""})
+        fresh = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret",
+                "DATABASE": str(tmp_path / "new.db"),
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "RATELIMIT_ENABLED": False,
+                "SMTP_HOST": "",
+            }
+        )
         init_db(fresh.config["DATABASE"])
         held_open = connect(fresh.config["DATABASE"])  # while a connection is open, -wal and -shm exist
         patient = Patient(fresh.test_client())
@@ -174,11 +183,14 @@ def test_security_headers_and_no_store(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize("method, url, status", [
-    ("GET", "/no-such-page", 404),
-    ("GET", "/step/no-such-step", 404),
-    ("PUT", "/start", 405),
-])
+@pytest.mark.parametrize(
+    "method, url, status",
+    [
+        ("GET", "/no-such-page", 404),
+        ("GET", "/step/no-such-step", 404),
+        ("PUT", "/start", 405),
+    ],
+)
 def test_error_pages_are_friendly(client, method, url, status):
     response = client.open(url, method=method)
     assert response.status_code == status
@@ -195,6 +207,7 @@ def test_unexpected_error_gives_500_page_and_logs_no_details(app, caplog, monkey
     from flask import request
 
     import screening.auth
+
     monkeypatch.setattr(screening.auth, "PUBLIC_ENDPOINTS", {*screening.auth.PUBLIC_ENDPOINTS, "boom"})
 
     from screening.extensions import csrf
@@ -223,10 +236,20 @@ def test_flask_command_finds_the_app_both_ways(tmp_path, target):
     import subprocess
     import sys
 
-    env = {**os.environ, "FLASK_DEBUG": "1", "DATABASE_PATH": str(tmp_path / "cli.db"),
-           "INSTANCE_PATH": str(tmp_path / "instance")}
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", target, "init-db"], env=env,
-                            capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    env = {
+        **os.environ,
+        "FLASK_DEBUG": "1",
+        "DATABASE_PATH": str(tmp_path / "cli.db"),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", target, "init-db"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert result.returncode == 0, result.stderr
     assert "Applied" in result.stdout and (tmp_path / "cli.db").exists()
 
@@ -256,8 +279,10 @@ def test_every_post_refuses_a_missing_csrf_token(app, staff, make_request, db):
         url = rule.rule
         for argument in rule.arguments:
             url = re.sub(rf"<(?:\w+:)?{argument}>", str(samples[argument]), url)
-        before = {table: db[table].count for table in ("requests", "request_events", "reviews", "users",
-                                                       "blocks", "diary_entries", "block_reviews")}
+        before = {
+            table: db[table].count
+            for table in ("requests", "request_events", "reviews", "users", "blocks", "diary_entries", "block_reviews")
+        }
         response = client.post(url, data={"peg_pain": "9", "full_name": "No Token"})
         html = response.get_data(as_text=True)
         if rule.endpoint in CHECKS_ITS_OWN_TOKEN:

@@ -1,4 +1,5 @@
 """Staff sign-in, sessions, lockout, passwords and deny-by-default access."""
+
 import re
 from datetime import timedelta
 
@@ -16,10 +17,18 @@ P = pytest.param
 
 # Deny by default
 
+
 def _urls(app, reference):
     """(endpoint, method, url) for every rule of the app, with sample arguments."""
-    samples = {"reference": reference, "user_id": 1, "message_id": 1, "step_id": "about", "filename": "css/main.css",
-               "token": "not-a-real-token", "block_id": 1}
+    samples = {
+        "reference": reference,
+        "user_id": 1,
+        "message_id": 1,
+        "step_id": "about",
+        "filename": "css/main.css",
+        "token": "not-a-real-token",
+        "block_id": 1,
+    }
     for rule in app.url_map.iter_rules():
         method = "GET" if "GET" in rule.methods else "POST"
         url = rule.rule
@@ -64,18 +73,21 @@ def test_forbidden_page_is_friendly(auth, client, make_request):
 
 
 def test_public_pages_stay_public(client):
-    for url in ("/", "/about-the-procedure", "/questionnaire.json", "/staff/login", "/healthz",
-                "/static/css/main.css"):
+    for url in ("/", "/about-the-procedure", "/questionnaire.json", "/staff/login", "/healthz", "/static/css/main.css"):
         assert client.get(url).status_code == 200, url
 
 
 # Signing in and out
 
-@pytest.mark.parametrize("role, home", [
-    P("front_desk", "/staff/", id="front-desk"),
-    P("physician", "/staff/", id="physician"),
-    P("admin", "/admin/users", id="admin"),
-])
+
+@pytest.mark.parametrize(
+    "role, home",
+    [
+        P("front_desk", "/staff/", id="front-desk"),
+        P("physician", "/staff/", id="physician"),
+        P("admin", "/admin/users", id="admin"),
+    ],
+)
 def test_sign_in_goes_home_by_role(auth, app, role, home):
     response = auth.login(role)
     assert response.status_code == 303 and response.headers["Location"] == home
@@ -86,20 +98,27 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_elsewhere(auth, client)
     client.get("/staff/login")
     html = client.get("/staff/login?next=/staff/export.csv").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    response = client.post("/staff/login?next=/staff/export.csv", data={
-        "csrf_token": token, "username": "frida", "password": PASSWORDS["front_desk"]})
+    response = client.post(
+        "/staff/login?next=/staff/export.csv",
+        data={"csrf_token": token, "username": "frida", "password": PASSWORDS["front_desk"]},
+    )
     assert response.headers["Location"] == "/staff/export.csv"
     auth.logout()
-    response = client.post("/staff/login?next=//evil.example/staff/", data={
-        "csrf_token": auth.token("/staff/login"), "username": "frida", "password": PASSWORDS["front_desk"]})
+    response = client.post(
+        "/staff/login?next=//evil.example/staff/",
+        data={"csrf_token": auth.token("/staff/login"), "username": "frida", "password": PASSWORDS["front_desk"]},
+    )
     assert response.headers["Location"] == "/staff/"
 
 
-@pytest.mark.parametrize("username, password", [
-    P("frida", "wrong-password-here", id="wrong-password"),
-    P("nobody", "whatever-password", id="unknown-user"),
-    P("FRIDA", "wrong-password-here", id="case-insensitive-name"),
-])
+@pytest.mark.parametrize(
+    "username, password",
+    [
+        P("frida", "wrong-password-here", id="wrong-password"),
+        P("nobody", "whatever-password", id="unknown-user"),
+        P("FRIDA", "wrong-password-here", id="case-insensitive-name"),
+    ],
+)
 def test_failed_sign_in_says_the_same_thing(auth, app, client, username, password):
     response = auth.login(username=username, password=password)
     html = response.get_data(as_text=True)
@@ -140,6 +159,7 @@ def test_copied_cookie_stops_working_after_deactivation_or_password_change(auth,
     cookie = client.get_cookie("session").value
     with app.app_context():
         from screening.db import get_db
+
         if action == "deactivate":
             accounts.deactivate(get_db(), staff["front_desk"])
         else:
@@ -152,11 +172,13 @@ def test_copied_cookie_stops_working_after_deactivation_or_password_change(auth,
 def test_deactivated_user_cannot_sign_in(auth, app, staff):
     with app.app_context():
         from screening.db import get_db
+
         accounts.deactivate(get_db(), staff["front_desk"])
     assert "do not match" in auth.login().get_data(as_text=True)
 
 
 # Throttling and timeouts
+
 
 def throttle_rows(app):
     db = connect(app.config["DATABASE"])
@@ -218,8 +240,16 @@ def test_the_right_password_inside_a_burst_of_guesses_is_refused_until_the_delay
 def test_delays_grow_then_cap_at_fifteen_minutes(app, staff, monkeypatch):
     from screening.auth import throttle
 
-    assert [throttle.delay_after(n).total_seconds() for n in (0, 4, 5, 6, 7, 14, 15, 30)] == \
-        [0, 0, 1, 2, 4, 512, 900, 900]
+    assert [throttle.delay_after(n).total_seconds() for n in (0, 4, 5, 6, 7, 14, 15, 30)] == [
+        0,
+        0,
+        1,
+        2,
+        4,
+        512,
+        900,
+        900,
+    ]
     start = freeze_clock(monkeypatch)
     outsider = client_at(app, "203.0.113.5")
     elapsed = timedelta(0)
@@ -249,7 +279,8 @@ def test_an_outsider_cannot_lock_a_colleague_out_of_a_browser_they_used_before(a
 
 @pytest.mark.parametrize("username", ["frida", "ghost", "FRIDA "])
 def test_the_same_work_and_the_same_answer_whether_the_account_exists_or_is_throttled(
-        app, staff, monkeypatch, username):
+    app, staff, monkeypatch, username
+):
     checked = []
     real_verify = accounts._verify
     monkeypatch.setattr(accounts, "_verify", lambda h, p: checked.append(h) or real_verify(h, p))
@@ -274,8 +305,9 @@ def test_administrators_see_repeated_failures_and_can_clear_them(app, staff, mon
     page = admin.client.get("/admin/users").get_data(as_text=True)
     assert "Repeated failed sign-ins" in page
     assert re.search(r"frida.*?5 failed", page, re.S) and "203.0.113.5" in page
-    response = admin.client.post("/admin/sign-in-failures/clear", data={
-        "csrf_token": admin.token("/admin/users"), "username": "frida"})
+    response = admin.client.post(
+        "/admin/sign-in-failures/clear", data={"csrf_token": admin.token("/admin/users"), "username": "frida"}
+    )
     assert response.status_code == 303
     assert "account:frida" not in throttle_rows(app)
     assert "sign_in_cleared" in audit_actions(app)
@@ -322,8 +354,11 @@ def test_sign_in_is_rate_limited_per_address_with_a_staff_page(app, staff):
         page = responses[-1].get_data(as_text=True)
         assert 0 < int(responses[-1].headers["Retry-After"]) <= 61  # the one-minute window, rounded up
         assert "Staff sign in" in page and "call us" not in page  # a staff page, not the patient one
-        assert re.search(r"Too many failed sign-ins from this network\. Try again at [A-Z][a-z]{2} \d+, "
-                         r"\d+:\d\d [ap]\.m\. \(in (\d+ seconds?|[12] minutes?)\)", page)
+        assert re.search(
+            r"Too many failed sign-ins from this network\. Try again at [A-Z][a-z]{2} \d+, "
+            r"\d+:\d\d [ap]\.m\. \(in (\d+ seconds?|[12] minutes?)\)",
+            page,
+        )
         assert 'name="username"' in page and 'value="user3"' in page  # the form, with what was typed
     finally:
         limiter.reset()
@@ -335,8 +370,15 @@ def test_an_office_sharing_one_address_is_not_locked_out_by_correct_sign_ins(app
 
     db = connect(app.config["DATABASE"])
     for n in range(6):
-        db["users"].insert({"username": f"desk{n}", "display_name": f"Desk {n}", "role": "front_desk",
-                            "password_hash": password_hashes["front_desk"], "created_at": "2026-01-01T00:00:00+00:00"})
+        db["users"].insert(
+            {
+                "username": f"desk{n}",
+                "display_name": f"Desk {n}",
+                "role": "front_desk",
+                "password_hash": password_hashes["front_desk"],
+                "created_at": "2026-01-01T00:00:00+00:00",
+            }
+        )
     db.conn.commit()
     app.config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     limiter.init_app(app)
@@ -351,8 +393,9 @@ def test_an_office_sharing_one_address_is_not_locked_out_by_correct_sign_ins(app
         assert client_at(app, "198.51.100.20").login(username="desk0", password="typo-typo-typo").status_code == 200
         assert client_at(app, "198.51.100.20").login(username="desk1").status_code == 303
         # A run of failures still meets the limit, with the staff sign-in page saying when to try again.
-        guesses = [client_at(app, "198.51.100.20").login(username="desk2", password="guess-guess-guess")
-                   for _ in range(3)]
+        guesses = [
+            client_at(app, "198.51.100.20").login(username="desk2", password="guess-guess-guess") for _ in range(3)
+        ]
         assert [g.status_code for g in guesses] == [200, 200, 429]
         assert "Try again at" in guesses[-1].get_data(as_text=True)
         assert "login_throttled" in audit_actions(app)
@@ -360,15 +403,28 @@ def test_an_office_sharing_one_address_is_not_locked_out_by_correct_sign_ins(app
         limiter.reset()
 
 
-@pytest.mark.parametrize("target", ["/staff/\r\nSet-Cookie:%20x=1", "/staff/\nx", "/staff/\x00", "//evil.example",
-                                    "/staff//evil.example", "https://evil.example/staff/", "/staff/requests/ABCD?x=1"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/staff/\r\nSet-Cookie:%20x=1",
+        "/staff/\nx",
+        "/staff/\x00",
+        "//evil.example",
+        "/staff//evil.example",
+        "https://evil.example/staff/",
+        "/staff/requests/ABCD?x=1",
+    ],
+)
 def test_next_after_sign_in_is_a_staff_path_or_home(auth, target):
     from urllib.parse import quote
 
     html = auth.client.get("/staff/login").get_data(as_text=True)
     from .conftest import csrf_token
-    response = auth.client.post(f"/staff/login?next={quote(target, safe='/?=')}", data={
-        "csrf_token": csrf_token(html), "username": "frida", "password": PASSWORDS["front_desk"]})
+
+    response = auth.client.post(
+        f"/staff/login?next={quote(target, safe='/?=')}",
+        data={"csrf_token": csrf_token(html), "username": "frida", "password": PASSWORDS["front_desk"]},
+    )
     assert response.status_code == 303
     expected = target if target == "/staff/requests/ABCD?x=1" else "/staff/"
     assert response.headers["Location"] == expected
@@ -376,16 +432,20 @@ def test_next_after_sign_in_is_a_staff_path_or_home(auth, target):
 
 # Passwords
 
-@pytest.mark.parametrize("password, problem", [
-    P("short", "at least 12", id="too-short"),
-    P("x" * 129, "at most 128", id="too-long"),
-    P("passwordpassword", "too common", id="common"),
-    P("iSeEdEaDpEoPlE", "too common", id="in-the-list-zxcvbn-alone-would-pass"),
-    P("frida-frida-frida", "name or username", id="username-repeated"),
-    P("Kahlo-summer-2024!", "name or username", id="own-name-inside"),
-    P("aaaaaaaaaaaaaaaa", "too common", id="one-character"),
-    P("amber-kettle-violin-42", None, id="good"),
-])
+
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        P("short", "at least 12", id="too-short"),
+        P("x" * 129, "at most 128", id="too-long"),
+        P("passwordpassword", "too common", id="common"),
+        P("iSeEdEaDpEoPlE", "too common", id="in-the-list-zxcvbn-alone-would-pass"),
+        P("frida-frida-frida", "name or username", id="username-repeated"),
+        P("Kahlo-summer-2024!", "name or username", id="own-name-inside"),
+        P("aaaaaaaaaaaaaaaa", "too common", id="one-character"),
+        P("amber-kettle-violin-42", None, id="good"),
+    ],
+)
 def test_password_rules(password, problem):
     found = accounts.password_problem(password, "frida", "Frida Kahlo")
     assert (found is None) if problem is None else (problem in found)
@@ -399,15 +459,19 @@ def test_the_common_password_list_refuses_what_zxcvbn_alone_passes():
 
 
 def test_the_create_user_command_refuses_a_password_with_the_persons_name(runner, app):
-    result = runner.invoke(args=["create-user", "nina.park", "--role", "front_desk", "--name", "Nina Park"],
-                           input="ninapark2024!\nninapark2024!\ncalm-orchid-saddle-31\ncalm-orchid-saddle-31\n")
+    result = runner.invoke(
+        args=["create-user", "nina.park", "--role", "front_desk", "--name", "Nina Park"],
+        input="ninapark2024!\nninapark2024!\ncalm-orchid-saddle-31\ncalm-orchid-saddle-31\n",
+    )
     assert result.exit_code == 0 and "name or username" in result.output
 
 
 @pytest.mark.strong_hashing
 def test_password_hash_is_argon2id_with_strong_parameters(app, runner):
-    result = runner.invoke(args=["create-user", "frida", "--role", "front_desk"],
-                           input=f"{PASSWORDS['front_desk']}\n{PASSWORDS['front_desk']}\n")
+    result = runner.invoke(
+        args=["create-user", "frida", "--role", "front_desk"],
+        input=f"{PASSWORDS['front_desk']}\n{PASSWORDS['front_desk']}\n",
+    )
     assert result.exit_code == 0, result.output
     row = next(connect(app.config["DATABASE"]).query("SELECT password_hash FROM users WHERE username = 'frida'"))
     match = re.match(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$", row["password_hash"])
@@ -419,9 +483,12 @@ def test_password_hash_is_argon2id_with_strong_parameters(app, runner):
 
 # Commands
 
+
 def test_create_user_command_prompts_twice(runner, app):
-    result = runner.invoke(args=["create-user", "nina", "--role", "physician", "--name", "Dr Nina"],
-                           input="calm-orchid-saddle-31\ncalm-orchid-saddle-31\n")
+    result = runner.invoke(
+        args=["create-user", "nina", "--role", "physician", "--name", "Dr Nina"],
+        input="calm-orchid-saddle-31\ncalm-orchid-saddle-31\n",
+    )
     assert result.exit_code == 0, result.output
     assert "calm-orchid" not in result.output  # hidden input
     user = accounts.by_username(connect(app.config["DATABASE"]), "nina")
@@ -430,8 +497,10 @@ def test_create_user_command_prompts_twice(runner, app):
 
 
 def test_create_user_command_refuses_a_weak_password_and_asks_again(runner, app):
-    result = runner.invoke(args=["create-user", "nina", "--role", "front_desk"],
-                           input="password\npassword\ncalm-orchid-saddle-31\ncalm-orchid-saddle-31\n")
+    result = runner.invoke(
+        args=["create-user", "nina", "--role", "front_desk"],
+        input="password\npassword\ncalm-orchid-saddle-31\ncalm-orchid-saddle-31\n",
+    )
     assert result.exit_code == 0
     assert "at least 12" in result.output
 

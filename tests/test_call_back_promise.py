@@ -1,4 +1,5 @@
 """The call-back promise counts the clinic's hours and holidays, in plain words, everywhere it is shown."""
+
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,7 @@ FRIDAY_8_PM = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # Friday, November 27, 8
 @pytest.fixture
 def clinic(tmp_path, monkeypatch):
     """An app with Monday-to-Friday hours; the clock stands at Friday 8 p.m. unless a test moves it."""
+
     def make(**settings):
         hours = {"CLINIC_HOURS": "Mon-Fri 08:00-17:00", "CLINIC_TIMEZONE": "America/New_York"}
         app = create_app(test_settings(tmp_path, **{**hours, **settings}))
@@ -38,11 +40,14 @@ def due_at(app):
     return next(connect(app.config["DATABASE"]).query("SELECT due_at FROM requests"))["due_at"]
 
 
-@pytest.mark.parametrize("settings, due, words", [
-    ({}, "2026-11-30T13:00:00+00:00", "Monday by 8 a.m."),  # 24 h is Saturday 8 p.m.: closed, so Monday
-    ({"CLINIC_HOLIDAYS": "2026-11-30"}, "2026-12-01T13:00:00+00:00", "Tuesday by 8 a.m."),
-    ({"CONTACT_SLA_MODE": "business"}, "2026-12-02T19:00:00+00:00", "Wednesday by 2 p.m."),  # 9 + 9 + 6 hours
-])
+@pytest.mark.parametrize(
+    "settings, due, words",
+    [
+        ({}, "2026-11-30T13:00:00+00:00", "Monday by 8 a.m."),  # 24 h is Saturday 8 p.m.: closed, so Monday
+        ({"CLINIC_HOLIDAYS": "2026-11-30"}, "2026-12-01T13:00:00+00:00", "Tuesday by 8 a.m."),
+        ({"CONTACT_SLA_MODE": "business"}, "2026-12-02T19:00:00+00:00", "Wednesday by 2 p.m."),  # 9 + 9 + 6 hours
+    ],
+)
 def test_a_request_sent_friday_evening_is_promised_a_time_the_clinic_keeps(clinic, settings, due, words):
     app = clinic(**settings)
     patient = send(app)
@@ -96,19 +101,25 @@ def test_evening_calls_are_offered_only_when_the_clinic_is_open_then(clinic, tmp
     assert "Early evenings, 5 p.m. to 7 p.m." in page and "We call Monday to Friday, 2 p.m. to 7 p.m." in page
 
 
-@pytest.mark.parametrize("setting, value, message", [
-    ("CLINIC_HOURS", "Mon-Fri 9-5", "Clinic hours"),
-    ("CLINIC_HOLIDAYS", "Christmas", "Clinic holidays"),
-    ("CONTACT_SLA_MODE", "weekly", "CONTACT_SLA_MODE"),
-])
+@pytest.mark.parametrize(
+    "setting, value, message",
+    [
+        ("CLINIC_HOURS", "Mon-Fri 9-5", "Clinic hours"),
+        ("CLINIC_HOLIDAYS", "Christmas", "Clinic holidays"),
+        ("CONTACT_SLA_MODE", "weekly", "CONTACT_SLA_MODE"),
+    ],
+)
 def test_a_malformed_setting_stops_the_app_at_start_up_with_a_clear_message(tmp_path, setting, value, message):
     with pytest.raises(ValueError, match=message):
         create_app(test_settings(tmp_path, **{setting: value}))
 
 
 def test_landing_shows_address_hours_holidays_and_parking_from_the_configuration(clinic):
-    app = clinic(CLINIC_ADDRESS=["12 River Road", "Suite 300", "Springfield, IL 62701"],
-                 CLINIC_PARKING="Free parking behind the building.", CLINIC_HOLIDAYS="2026-12-25")
+    app = clinic(
+        CLINIC_ADDRESS=["12 River Road", "Suite 300", "Springfield, IL 62701"],
+        CLINIC_PARKING="Free parking behind the building.",
+        CLINIC_HOLIDAYS="2026-12-25",
+    )
     html = app.test_client().get("/").get_data(as_text=True)
     assert "<address>12 River Road<br>Suite 300<br>Springfield, IL 62701</address>" in html
     assert "Open Monday to Friday, 8 a.m. to 5 p.m., closed on public holidays." in html

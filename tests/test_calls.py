@@ -1,4 +1,5 @@
 """One call, one action: the call-outcome form, call-backs in the queue, notes entered in error, reviews."""
+
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -30,16 +31,25 @@ def stored(app, row):
 
 
 def test_one_post_records_the_call_sets_status_call_back_and_note_and_stops_the_reminder(
-        auth, app, client, make_request, monkeypatch):
+    auth, app, client, make_request, monkeypatch
+):
     app.config["FRONT_DESK_EMAILS"] = ["desk@clinic.test"]
     row = make_request(due_in_hours=2)
     make_request(due_in_hours=2)  # the same, not called: it is reminded about
     start = clock.now()
     call_back = (start + timedelta(days=1)).replace(second=0, microsecond=0)
     auth.login()
-    response = post_form(client, page_of(row), page_of(row) + "/calls", {
-        "outcome": "reached_call_back", "method": "phone", "call_back": clinic_input(call_back, app),
-        "call_note": "Wants a morning call; checking her calendar."})
+    response = post_form(
+        client,
+        page_of(row),
+        page_of(row) + "/calls",
+        {
+            "outcome": "reached_call_back",
+            "method": "phone",
+            "call_back": clinic_input(call_back, app),
+            "call_note": "Wants a morning call; checking her calendar.",
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == page_of(row)
 
     after = stored(app, row)
@@ -60,7 +70,8 @@ def test_one_post_records_the_call_sets_status_call_back_and_note_and_stops_the_
         assert outbox.enqueue_overdue(db, outbox.Settings.from_config(app.config)) == 1  # the other one only
         assert db["outbox"].count_where("kind = 'overdue_reminder' AND request_id = ?", [row["id"]]) == 0
     assert audit_rows(app, "contact_attempt")[-1]["detail"] == (
-        '{"method": "phone", "outcome": "reached_call_back", "old": "new", "new": "contacted"}')
+        '{"method": "phone", "outcome": "reached_call_back", "old": "new", "new": "contacted"}'
+    )
 
 
 def test_a_reminder_already_queued_is_withdrawn_when_the_patient_is_reached(auth, app, client, make_request):
@@ -75,16 +86,20 @@ def test_a_reminder_already_queued_is_withdrawn_when_the_patient_is_reached(auth
     assert db["outbox"].count_where("kind = 'overdue_reminder' AND status = 'pending'") == 0
 
 
-@pytest.mark.parametrize("outcome, method, status, result", [
-    P("reached_booked", "phone", "scheduled", "reached"),
-    P("reached_declined", "email", "declined", "reached"),
-    P("no_answer", "phone", "unable_to_reach", "no_answer"),
-    P("voicemail", "phone", "unable_to_reach", "voicemail"),
-    P("wrong_number", "text", "unable_to_reach", "wrong_number"),
-    P("message_sent", "text", "unable_to_reach", "sent"),
-])
-def test_each_outcome_sets_its_status_and_keeps_the_coarse_result(auth, app, client, make_request, outcome, method,
-                                                                  status, result):
+@pytest.mark.parametrize(
+    "outcome, method, status, result",
+    [
+        P("reached_booked", "phone", "scheduled", "reached"),
+        P("reached_declined", "email", "declined", "reached"),
+        P("no_answer", "phone", "unable_to_reach", "no_answer"),
+        P("voicemail", "phone", "unable_to_reach", "voicemail"),
+        P("wrong_number", "text", "unable_to_reach", "wrong_number"),
+        P("message_sent", "text", "unable_to_reach", "sent"),
+    ],
+)
+def test_each_outcome_sets_its_status_and_keeps_the_coarse_result(
+    auth, app, client, make_request, outcome, method, status, result
+):
     row = make_request()
     auth.login()
     post_form(client, page_of(row), page_of(row) + "/calls", {"outcome": outcome, "method": method})
@@ -101,7 +116,8 @@ def test_a_booked_patient_who_misses_a_reminder_call_stays_booked(auth, app, cli
 
 
 def test_an_unreached_patient_comes_back_to_the_top_of_the_queue_at_the_call_back_time(
-        auth, app, client, make_request, monkeypatch):
+    auth, app, client, make_request, monkeypatch
+):
     called = make_request(due_in_hours=1)  # first in line, until it is called
     other = make_request(due_in_hours=10)
     start = clock.now()
@@ -109,8 +125,12 @@ def test_an_unreached_patient_comes_back_to_the_top_of_the_queue_at_the_call_bac
     auth.login()
     assert references_in(client.get("/staff/").get_data(as_text=True)) == [called["reference"], other["reference"]]
     call_back = (start + timedelta(hours=4)).replace(second=0, microsecond=0)
-    post_form(client, page_of(called), page_of(called) + "/calls",
-              {"outcome": "voicemail", "method": "phone", "call_back": clinic_input(call_back, app)})
+    post_form(
+        client,
+        page_of(called),
+        page_of(called) + "/calls",
+        {"outcome": "voicemail", "method": "phone", "call_back": clinic_input(call_back, app)},
+    )
 
     html = client.get("/staff/").get_data(as_text=True)
     assert references_in(html) == [other["reference"], called["reference"]]  # waits for its time
@@ -147,8 +167,10 @@ def test_a_note_entered_in_error_is_struck_by_a_new_event_not_changed(auth, app,
     again = post_form(client, page_of(row), page_of(row) + "/notes/entered-in-error", {"event": note_id})
     assert again.status_code == 404
     other = make_request()
-    assert post_form(client, page_of(other), page_of(other) + "/notes/entered-in-error",
-                     {"event": note_id}).status_code == 404
+    assert (
+        post_form(client, page_of(other), page_of(other) + "/notes/entered-in-error", {"event": note_id}).status_code
+        == 404
+    )
     assert db["request_events"].count == 2
     assert audit_rows(app, "note_struck")[-1]["object_id"] == row["reference"]
 
@@ -168,7 +190,7 @@ def test_mark_reviewed_twice_records_one_review_and_a_changed_note_adds_one(auth
     auth.logout()
     auth.login()
     html = client.get(page_of(row)).get_data(as_text=True)
-    scheduling = html[html.index("For scheduling"):html.index("Criteria")]
+    scheduling = html[html.index("For scheduling") : html.index("Criteria")]
     assert "Hold apixaban 2 days (renal function fine)." in scheduling and "From Test physician" in scheduling
 
 
@@ -179,8 +201,9 @@ def test_next_unreviewed_goes_through_the_unreviewed_in_a_row(auth, app, client,
     urgent = make_request(URGENT)
     reviewed = make_request()
     db = connect(app.config["DATABASE"])
-    db.execute("INSERT INTO reviews (request_id, user_id, at) VALUES (?, 2, ?)",
-               [reviewed["id"], clock.iso(clock.now())])
+    db.execute(
+        "INSERT INTO reviews (request_id, user_id, at) VALUES (?, 2, ?)", [reviewed["id"], clock.iso(clock.now())]
+    )
     auth.login("physician")
     seen, reference = [], urgent["reference"]
     for _ in range(4):
@@ -205,4 +228,3 @@ def test_the_reminder_email_links_to_the_request_page_under_the_public_base_url(
     with app.app_context():
         link = outbox.Settings.from_config(app.config).request_link("ABCD1234")
     assert link == "https://clinic.example/screening/staff/requests/ABCD1234"
-

@@ -1,4 +1,5 @@
 """The call-back promise, measured: figures by hand, the pure module alone, and the page, charts and CSV."""
+
 import csv
 import io
 import re
@@ -22,20 +23,27 @@ def local(day, hour, minute=0):
 
 # The pure module, on rows written by hand
 
+
 def row(created, due, contact=None, urgent=False, status="new", outcome="likely"):
-    return {"created_at": clock.iso(created), "due_at": clock.iso(due), "urgent": int(urgent), "status": status,
-            "outcome": outcome, "first_contact_at": clock.iso(contact) if contact else None}
+    return {
+        "created_at": clock.iso(created),
+        "due_at": clock.iso(due),
+        "urgent": int(urgent),
+        "status": status,
+        "outcome": outcome,
+        "first_contact_at": clock.iso(contact) if contact else None,
+    }
 
 
 def test_kept_missed_and_waiting_follow_the_promised_time():
     now = local(20, 12)
     monday = date(2026, 11, 16)
     rows = [
-        row(local(16, 9), local(17, 9), contact=local(17, 9)),               # reached exactly at the time: kept
-        row(local(16, 9), local(17, 9), contact=local(17, 9, 1)),            # a minute late: missed
-        row(local(18, 9), local(19, 9)),                                     # nobody reached, time passed: missed
-        row(local(20, 9), local(21, 9)),                                     # time still ahead: waiting
-        row(local(20, 10), local(20, 11, 59), urgent=True),                  # urgent, a minute overdue: missed
+        row(local(16, 9), local(17, 9), contact=local(17, 9)),  # reached exactly at the time: kept
+        row(local(16, 9), local(17, 9), contact=local(17, 9, 1)),  # a minute late: missed
+        row(local(18, 9), local(19, 9)),  # nobody reached, time passed: missed
+        row(local(20, 9), local(21, 9)),  # time still ahead: waiting
+        row(local(20, 10), local(20, 11, 59), urgent=True),  # urgent, a minute overdue: missed
     ]
     [week] = metrics.by_week(rows, [monday], now, NEW_YORK)
     assert (week.received, week.kept, week.missed, week.waiting) == (5, 1, 3, 1)
@@ -56,21 +64,29 @@ def test_weeks_are_clinic_weeks_from_monday_and_empty_weeks_are_zero():
 
 
 def test_totals_take_the_median_of_every_contact_not_of_the_weekly_medians():
-    weeks = [metrics.WeekFigures(date(2026, 11, 9), minutes_to_contact=[10]),
-             metrics.WeekFigures(date(2026, 11, 16), minutes_to_contact=[20, 30, 40])]
+    weeks = [
+        metrics.WeekFigures(date(2026, 11, 9), minutes_to_contact=[10]),
+        metrics.WeekFigures(date(2026, 11, 16), minutes_to_contact=[20, 30, 40]),
+    ]
     assert metrics.totals(weeks).median_minutes == 25
 
 
-@pytest.mark.parametrize("minutes, words", [(None, "–"), (45, "45 min"), (60, "1 h"), (210, "3 h 30 min"),
-                                            (2880, "2 d"), (3000, "2 d 2 h")])
+@pytest.mark.parametrize(
+    "minutes, words", [(None, "–"), (45, "45 min"), (60, "1 h"), (210, "3 h 30 min"), (2880, "2 d"), (3000, "2 d 2 h")]
+)
 def test_durations_in_words(minutes, words):
     assert metrics.duration_in_words(minutes) == words
 
 
 def test_a_chart_scales_its_bars_and_describes_every_value():
-    chart = charts.bar_chart("c", "Received", "Requests per week.", ["Nov 9", "Nov 16"],
-                             [charts.Series("Received", [0, 5], "#000"), charts.Series("Booked", [None, 2], "#111")],
-                             lambda v: "–" if v is None else f"{v:g}")
+    chart = charts.bar_chart(
+        "c",
+        "Received",
+        "Requests per week.",
+        ["Nov 9", "Nov 16"],
+        [charts.Series("Received", [0, 5], "#000"), charts.Series("Booked", [None, 2], "#111")],
+        lambda v: "–" if v is None else f"{v:g}",
+    )
     assert [b.label for b in chart.bars] == ["0", "5", "2"]  # no bar for a missing value
     plot_height = chart.plot_bottom - chart.plot_top
     assert [b.height for b in chart.bars] == [0, plot_height, round(plot_height * 2 / 5, 1)]
@@ -78,13 +94,19 @@ def test_a_chart_scales_its_bars_and_describes_every_value():
     assert charts.nice_maximum(0) == 1 and charts.nice_maximum(7) == 10 and charts.nice_maximum(0.4) == 0.5
 
 
-@pytest.mark.parametrize("largest, gridlines", [
-    (0, ["0", "1"]), (2, ["0", "1", "2"]), (7, ["0", "2", "4", "6", "8", "10"]),
-    (30, ["0", "10", "20", "30", "40", "50"]),
-])
+@pytest.mark.parametrize(
+    "largest, gridlines",
+    [
+        (0, ["0", "1"]),
+        (2, ["0", "1", "2"]),
+        (7, ["0", "2", "4", "6", "8", "10"]),
+        (30, ["0", "10", "20", "30", "40", "50"]),
+    ],
+)
 def test_a_chart_of_counts_has_whole_number_gridlines(largest, gridlines):
-    chart = charts.bar_chart("c", "Received", "", ["Nov 9"], [charts.Series("Received", [largest], "#000")],
-                             lambda v: f"{v:g}", counts=True)
+    chart = charts.bar_chart(
+        "c", "Received", "", ["Nov 9"], [charts.Series("Received", [largest], "#000")], lambda v: f"{v:g}", counts=True
+    )
     assert [label for _y, label in chart.gridlines] == gridlines
 
 
@@ -117,11 +139,23 @@ def seed(app, staff, monkeypatch):
             assessment = assess(answers)
             urgent = assessment.outcome == "urgent"
             reference, _ = submissions.submit_request(
-                db, drafts.new_token(), assessment,
-                {"full_name": f"Patient {n}", "phone": f"+1202555{n:04d}", "email": None,
-                 "date_of_birth": "1968-03-27", "preferred_contact": "phone", "best_time": "morning",
-                 "location": "Main office", "patient_status": "new", "insurance": None, "message": ""},
-                lambda now: promises.due_at(urgent, now))
+                db,
+                drafts.new_token(),
+                assessment,
+                {
+                    "full_name": f"Patient {n}",
+                    "phone": f"+1202555{n:04d}",
+                    "email": None,
+                    "date_of_birth": "1968-03-27",
+                    "preferred_contact": "phone",
+                    "best_time": "morning",
+                    "location": "Main office",
+                    "patient_status": "new",
+                    "insurance": None,
+                    "message": "",
+                },
+                lambda now: promises.due_at(urgent, now),
+            )
             for when, result in calls:
                 at(when)
                 request = queue.get_request(db, reference)
@@ -139,14 +173,19 @@ def seed(app, staff, monkeypatch):
 @pytest.fixture
 def seeded_week(seed):
     """The week of Monday, November 16 (clinic time), counted by hand below; one request the week after."""
-    seed(local(16, 9), calls=[(local(16, 13), "reached")], status="scheduled")                  # A: 4 h, kept
-    seed(local(17, 10), POSSIBLE, calls=[(local(17, 12), "no_answer"), (local(19, 10), "reached"),
-                                         (local(19, 11), "reached")], status="contacted")       # B: 48 h, missed
-    seed(local(18, 8), URGENT, calls=[(local(18, 9), "reached")], status="scheduled")           # C: urgent 1 h, kept
-    seed(local(19, 14), URGENT, calls=[(local(19, 15), "voicemail"), (local(19, 17), "reached")],
-         status="contacted")                                                                     # D: urgent 3 h, missed
-    seed(local(22, 23, 30), UNLIKELY, calls=[(local(23, 9), "no_answer")])                      # E: Sunday night, never
-    seed(local(24, 9))                                                                           # F: next week, waiting
+    seed(local(16, 9), calls=[(local(16, 13), "reached")], status="scheduled")  # A: 4 h, kept
+    seed(
+        local(17, 10),
+        POSSIBLE,
+        calls=[(local(17, 12), "no_answer"), (local(19, 10), "reached"), (local(19, 11), "reached")],
+        status="contacted",
+    )  # B: 48 h, missed
+    seed(local(18, 8), URGENT, calls=[(local(18, 9), "reached")], status="scheduled")  # C: urgent 1 h, kept
+    seed(
+        local(19, 14), URGENT, calls=[(local(19, 15), "voicemail"), (local(19, 17), "reached")], status="contacted"
+    )  # D: urgent 3 h, missed
+    seed(local(22, 23, 30), UNLIKELY, calls=[(local(23, 9), "no_answer")])  # E: Sunday night, never
+    seed(local(24, 9))  # F: next week, waiting
     seed.at(local(24, 12))  # now: Tuesday, November 24, noon
 
 
@@ -159,8 +198,12 @@ def test_the_dashboard_equals_a_hand_count_of_a_seeded_week(auth, client, seeded
     assert html.count('<th scope="row">Nov 16</th>') == 4
     tables = re.findall(r"<tbody>(.*?)</tbody>", html, re.S)
     received, promise, median, outcomes = (
-        {m.group(1): re.findall(r"<td>([^<]*)</td>", m.group(2))
-         for m in re.finditer(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', table, re.S)} for table in tables)
+        {
+            m.group(1): re.findall(r"<td>([^<]*)</td>", m.group(2))
+            for m in re.finditer(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', table, re.S)
+        }
+        for table in tables
+    )
     assert received == {"Nov 9": ["0", "0", "0"], "Nov 16": ["5", "2", "2"], "Nov 23": ["1", "0", "0"]}
     # Kept: A, C. Missed: B (reached after 48 h), D (urgent, 3 h against 2), E (never reached). F still waiting.
     assert promise["Nov 16"] == ["2", "3", "0", "40%", "1", "1", "0", "50%"]
@@ -202,11 +245,14 @@ def test_the_default_range_is_the_last_eight_weeks_this_one_included(auth, clien
     assert "<strong>0</strong> requests received" in html  # no requests at all: zeros, not an error
 
 
-@pytest.mark.parametrize("query, field, message", [
-    ("from=garbage", "from", "Enter a date as year-month-day"),
-    ("from=2026-11-20&to=2026-11-01", "to", "on or after the start date"),
-    ("from=2020-01-01&to=2026-11-01", "from", "at most 104 weeks"),
-])
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("from=garbage", "from", "Enter a date as year-month-day"),
+        ("from=2026-11-20&to=2026-11-01", "to", "on or after the start date"),
+        ("from=2020-01-01&to=2026-11-01", "from", "at most 104 weeks"),
+    ],
+)
 def test_a_bad_range_is_a_400_with_a_message(auth, client, query, field, message):
     auth.login("front_desk")
     response = client.get(f"/staff/dashboard/?{query}")
@@ -223,9 +269,15 @@ def test_the_csv_holds_the_same_weekly_figures(auth, client, seeded_week):
     table = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [r["Week starting"] for r in table] == ["2026-11-09", "2026-11-16", "2026-11-23"]
     week = table[1]
-    assert (week["Received"], week["Kept the promise"], week["Missed the promise"], week["Share kept"],
-            week["Urgent share kept"], week["Median minutes to first contact"], week["Booked"]) == \
-        ("5", "2", "3", "0.400", "0.500", "210", "2")
+    assert (
+        week["Received"],
+        week["Kept the promise"],
+        week["Missed the promise"],
+        week["Share kept"],
+        week["Urgent share kept"],
+        week["Median minutes to first contact"],
+        week["Booked"],
+    ) == ("5", "2", "3", "0.400", "0.500", "210", "2")
     assert table[0]["Share kept"] == "" and table[2]["Waiting, promise still ahead"] == "1"
     assert "Patient" not in response.get_data(as_text=True)  # counts only
 

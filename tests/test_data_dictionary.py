@@ -1,4 +1,5 @@
 """The data dictionaries in docs/: current with the definitions, and saying what the definitions say."""
+
 import csv
 import io
 import re
@@ -73,8 +74,10 @@ def test_csv_has_one_field_per_item(version):
             assert [code for code, _ in choices] == list(item.codes)
             assert [label for _, label in choices] == [" ".join(o.label.split()) for o in item.options]
         if item.exclusive_codes:
-            assert f"@NONEOFTHEABOVE='{','.join(c for c in item.codes if c in item.exclusive_codes)}'" \
+            assert (
+                f"@NONEOFTHEABOVE='{','.join(c for c in item.codes if c in item.exclusive_codes)}'"
                 in row["Field Annotation"]
+            )
 
 
 def test_csv_scale_and_text_fields():
@@ -95,12 +98,14 @@ def test_csv_branching_logic_v2():
     assert branching["red_flags"] == ""
     assert branching["pain_regions"] == ADULT[1:-1]  # the step's condition alone: no parentheses
     assert branching["limb_vs_spine"] == (
-        f"{ADULT} and ([pain_spread] = 'above_knee_elbow' or [pain_spread] = 'below_knee_elbow')")
+        f"{ADULT} and ([pain_spread] = 'above_knee_elbow' or [pain_spread] = 'below_knee_elbow')"
+    )
     assert branching["prior_mbb_relief"] == f"{ADULT} and ([prior_procedures(mbb)] = '1')"
     assert branching["treatment_duration"] == (
         f"{ADULT} and ([treatments_tried(physical_therapy)] = '1' or [treatments_tried(chiropractic)] = '1' "
         "or [treatments_tried(exercise)] = '1' or [treatments_tried(medication)] = '1' "
-        "or [treatments_tried(injections)] = '1')")
+        "or [treatments_tried(injections)] = '1')"
+    )
     definition = q.definition("2.0.0")
     for step in definition.steps[2:]:  # every step after age and red flags is for adults only
         for item in step.items:
@@ -110,7 +115,8 @@ def test_csv_branching_logic_v2():
 def test_csv_branching_logic_v1_has_no_step_conditions():
     by_name, _ = redcap_rows("1.0.0")
     assert by_name["limb_vs_spine"]["Branching Logic (Show field only if...)"] == (
-        "[pain_spread] = 'above_knee_elbow' or [pain_spread] = 'below_knee_elbow'")
+        "[pain_spread] = 'above_knee_elbow' or [pain_spread] = 'below_knee_elbow'"
+    )
     assert by_name["peg_pain"]["Branching Logic (Show field only if...)"] == ""
 
 
@@ -140,8 +146,12 @@ def test_markdown_v2_shown_when_and_red_flag_tiers():
     assert "`age_band` is `18_49`, `50_64` or `65_plus`; and `prior_procedures` includes `mbb`" in row
     tiers = text.split("## Red-flag tiers", 1)[1].split("\n## ", 1)[0]
     from screening.rules import v2
-    for label, codes in (("Emergency", v2.EMERGENCY_RED_FLAGS), ("Same day", v2.SAME_DAY_RED_FLAGS),
-                         ("Review", v2.REVIEW_RED_FLAGS)):
+
+    for label, codes in (
+        ("Emergency", v2.EMERGENCY_RED_FLAGS),
+        ("Same day", v2.SAME_DAY_RED_FLAGS),
+        ("Review", v2.REVIEW_RED_FLAGS),
+    ):
         line = next(line for line in tiers.splitlines() if line.startswith(f"| {label} |"))
         assert set(re.findall(r"`(\w+)`", line)) == set(codes)
     combos = [set(re.findall(r"`(\w+)`", line)) for line in tiers.splitlines() if line.startswith("- ")]

@@ -1,4 +1,5 @@
 """The block's result from its diary, case by case (screening/diary/assess.py: pure, no app)."""
+
 import pytest
 
 from screening.diary.assess import Block, assess, durations_agree, episode, relief
@@ -23,14 +24,17 @@ def test_relief_is_the_share_of_the_usual_pain_gone_rounded_half_up():
     assert relief(4, 6) == -50  # worse than before
 
 
-@pytest.mark.parametrize(("pain_at_peak", "outcome", "peak"), [
-    (0, "positive", 100),
-    (2, "positive", 80),  # exactly 80% is positive
-    (3, "partial", 70),
-    (5, "partial", 50),  # exactly 50% is partial
-    (6, "negative", 40),
-    (10, "negative", 10),  # the peak is the best entry: 9 of 10 elsewhere
-])
+@pytest.mark.parametrize(
+    ("pain_at_peak", "outcome", "peak"),
+    [
+        (0, "positive", 100),
+        (2, "positive", 80),  # exactly 80% is positive
+        (3, "partial", 70),
+        (5, "partial", 50),  # exactly 50% is partial
+        (6, "negative", 40),
+        (10, "negative", 10),  # the peak is the best entry: 9 of 10 elsewhere
+    ],
+)
 def test_each_outcome_and_the_exact_thresholds(pain_at_peak, outcome, peak):
     result = assess(10, entries((15, 9), (30, pain_at_peak), (60, 9)), LIDOCAINE)
     assert (result.outcome, result.peak, result.reasons) == (outcome, peak, ())
@@ -134,8 +138,7 @@ def test_two_positive_blocks_at_the_same_levels_and_side_meet_the_ablation_crite
 
 def test_positive_blocks_at_different_levels_or_sides_do_not():
     assert "different levels or sides" in episode(block(1, POSITIVE_SHORT), block(2, POSITIVE_SHORT, side="left"))
-    assert "different levels or sides" in episode(block(1, POSITIVE_SHORT),
-                                                  block(2, POSITIVE_SHORT, levels=("L3-4",)))
+    assert "different levels or sides" in episode(block(1, POSITIVE_SHORT), block(2, POSITIVE_SHORT, levels=("L3-4",)))
 
 
 def test_a_negative_first_block_means_no_second_diagnostic_block():

@@ -1,4 +1,5 @@
 """Save and finish later: an emailed single-use code opens the same draft in another browser."""
+
 import email
 import json
 import re
@@ -26,8 +27,10 @@ def emailed(app, to="pat@example.com"):
     """(text, link, code) of the newest finish-later email to `to`, after the delivery worker ran."""
     with app.app_context():
         run_once(app, "worker")
-    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
-                for p in sorted((Path(app.instance_path) / "outbox").glob("*-resume_link.eml"))]
+    messages = [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in sorted((Path(app.instance_path) / "outbox").glob("*-resume_link.eml"))
+    ]
     text = [m.get_content() for m in messages if m["To"] == to][-1]
     link = re.search(r"(https?://\S+/resume#(\S+))", text)
     return text, link.group(1), link.group(2)

@@ -1,4 +1,5 @@
 """The physician's intake, review sign-off, the FHIR QuestionnaireResponse and the screenings CSV."""
+
 import csv
 import io
 import json
@@ -26,10 +27,15 @@ def safety_section(html):
     return html.split('<section class="safety-panel"', 1)[1].split("</section>", 1)[0]
 
 
-@pytest.mark.parametrize("answers, outcome", [
-    P(LIKELY, "likely", id="likely"), P(POSSIBLE, "possible", id="possible"),
-    P(UNLIKELY, "unlikely", id="unlikely"), P(URGENT, "urgent", id="urgent"),
-])
+@pytest.mark.parametrize(
+    "answers, outcome",
+    [
+        P(LIKELY, "likely", id="likely"),
+        P(POSSIBLE, "possible", id="possible"),
+        P(UNLIKELY, "unlikely", id="unlikely"),
+        P(URGENT, "urgent", id="urgent"),
+    ],
+)
 def test_intake_for_each_outcome(auth, client, make_request, answers, outcome):
     row = make_request(answers, name="Zelda Quartz")
     auth.login("physician")
@@ -55,21 +61,41 @@ def test_safety_panel_lists_every_flag_with_exact_drugs(auth, client, make_reque
     auth.login("physician")
     panel = safety_section(client.get(f"/staff/requests/{row['reference']}/intake").get_data(as_text=True))
     for expected in (
-        "EMERGENCY red flag", "Saddle anaesthesia or sexual dysfunction, new",
+        "EMERGENCY red flag",
+        "Saddle anaesthesia or sexual dysfunction, new",
         "Hand clumsiness or gait imbalance, new",
-        "Red flag for a non-facet cause", "Unexplained weight loss",
-        "Neurogenic claudication", "Prior MBB under 80%", "Relief from prior medial branch block: &lt; 50%",
+        "Red flag for a non-facet cause",
+        "Unexplained weight loss",
+        "Neurogenic claudication",
+        "Prior MBB under 80%",
+        "Relief from prior medial branch block: &lt; 50%",
         "repeat RFA may not need new blocks",
-        "Bleeding risk", "Warfarin", "Antiplatelet other than aspirin", "Bleeding disorder or easy bleeding: Unsure",
-        "Other blood thinner, as typed by the patient: Brilique", "Aspirin: physician decides",
-        "Allergy: local anaesthetic", "Allergy: corticosteroid", "Allergy: iodinated contrast",
-        "Other allergy, as typed by the patient: Penicillin", "Latex allergy",
-        "Current infection", "Pregnancy status uncertain", "Diabetes", "Pacemaker",
-        "Prior spine surgery", "Cannot lie prone", "Opioids on most days</dt><dd>Yes",
+        "Bleeding risk",
+        "Warfarin",
+        "Antiplatelet other than aspirin",
+        "Bleeding disorder or easy bleeding: Unsure",
+        "Other blood thinner, as typed by the patient: Brilique",
+        "Aspirin: physician decides",
+        "Allergy: local anaesthetic",
+        "Allergy: corticosteroid",
+        "Allergy: iodinated contrast",
+        "Other allergy, as typed by the patient: Penicillin",
+        "Latex allergy",
+        "Current infection",
+        "Pregnancy status uncertain",
+        "Diabetes",
+        "Pacemaker",
+        "Prior spine surgery",
+        "Cannot lie prone",
+        "Opioids on most days</dt><dd>Yes",
     ):
         assert expected in panel, expected
-    assert panel.index("EMERGENCY red flag") < panel.index("Red flag for a non-facet cause") \
-        < panel.index("Bleeding risk") < panel.index("Diabetes")  # most serious first
+    assert (
+        panel.index("EMERGENCY red flag")
+        < panel.index("Red flag for a non-facet cause")
+        < panel.index("Bleeding risk")
+        < panel.index("Diabetes")
+    )  # most serious first
     assert "Patient: “New numbness between your legs" in panel  # the patient's words beside the clinical ones
 
 
@@ -81,12 +107,26 @@ def test_safety_panel_is_calm_when_nothing_is_raised(auth, client, make_request)
 
 
 def test_items_not_asked_are_left_out(auth, client, make_request):
-    row = make_request(likely(treatments_tried=["none"], treatment_duration=None, treatment_relief=None,
-                              imaging=["none"], imaging_facet=None))
+    row = make_request(
+        likely(
+            treatments_tried=["none"],
+            treatment_duration=None,
+            treatment_relief=None,
+            imaging=["none"],
+            imaging_facet=None,
+        )
+    )
     auth.login("physician")
     html = client.get(f"/staff/requests/{row['reference']}/intake").get_data(as_text=True)
-    for item in ("limb_vs_spine", "numbness_tingling", "treatment_duration", "treatment_relief", "imaging_facet",
-                 "neck_headache", "prior_mbb_relief"):
+    for item in (
+        "limb_vs_spine",
+        "numbness_tingling",
+        "treatment_duration",
+        "treatment_relief",
+        "imaging_facet",
+        "neck_headache",
+        "prior_mbb_relief",
+    ):
         assert f'data-link-id="{item}"' not in html, item
     assert 'data-link-id="imaging"' in html and 'data-link-id="peg_activity"' in html
 
@@ -106,8 +146,10 @@ def test_review_with_note_is_shown_audited_and_filters_the_queue(auth, app, clie
     auth.login("physician")
     page = f"/staff/requests/{reviewed['reference']}/intake"
     token = csrf_token(client.get(page).get_data(as_text=True))
-    response = client.post(f"/staff/requests/{reviewed['reference']}/review",
-                           data={"csrf_token": token, "note": "Good candidate; hold warfarin per plan."})
+    response = client.post(
+        f"/staff/requests/{reviewed['reference']}/review",
+        data={"csrf_token": token, "note": "Good candidate; hold warfarin per plan."},
+    )
     assert response.headers["Location"] == page
     html = client.get(page).get_data(as_text=True)
     assert "Reviewed by Test physician" in html and "hold warfarin per plan" in html
@@ -130,11 +172,26 @@ def test_review_note_too_long_is_refused(auth, app, client, make_request):
 
 # FHIR QuestionnaireResponse
 
-@pytest.mark.parametrize("answers", [
-    P(LIKELY, id="likely"), P(EVERY_FLAG, id="every-flag"), P(UNLIKELY, id="unlikely"),
-    P(likely(pain_spread="below_knee_elbow", limb_vs_spine="equal", numbness_tingling="yes",
-             treatments_tried=["none"], treatment_duration=None, treatment_relief=None), id="branching"),
-])
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        P(LIKELY, id="likely"),
+        P(EVERY_FLAG, id="every-flag"),
+        P(UNLIKELY, id="unlikely"),
+        P(
+            likely(
+                pain_spread="below_knee_elbow",
+                limb_vs_spine="equal",
+                numbness_tingling="yes",
+                treatments_tried=["none"],
+                treatment_duration=None,
+                treatment_relief=None,
+            ),
+            id="branching",
+        ),
+    ],
+)
 def test_questionnaire_response_validates_and_round_trips(auth, app, client, make_request, answers):
     row = make_request(answers)
     auth.login("physician")
@@ -152,8 +209,11 @@ def test_questionnaire_response_validates_and_round_trips(auth, app, client, mak
     expected = assess(answers).answers
     assert sorted(linked) == sorted(expected) and len(linked) == len(set(linked))
 
-    options = {i["linkId"]: {(o["valueCoding"]["system"], o["valueCoding"]["code"]) for o in i.get("answerOption", [])}
-               for group in questionnaire["item"] for i in group["item"]}
+    options = {
+        i["linkId"]: {(o["valueCoding"]["system"], o["valueCoding"]["code"]) for o in i.get("answerOption", [])}
+        for group in questionnaire["item"]
+        for i in group["item"]
+    }
     for group in resource["item"]:
         for item in group["item"]:
             for answer in item["answer"]:
@@ -171,18 +231,26 @@ def test_questionnaire_response_validates_and_round_trips(auth, app, client, mak
     back = answers_from_response(q, resource)
     assert back == expected
     again, stored = assess(back), assess(answers)
-    assert (again.outcome, again.flags, again.criteria, again.peg_score) == \
-           (stored.outcome, stored.flags, stored.criteria, stored.peg_score)
+    assert (again.outcome, again.flags, again.criteria, again.peg_score) == (
+        stored.outcome,
+        stored.flags,
+        stored.criteria,
+        stored.peg_score,
+    )
     observation = resource["contained"][0]
     assert resource["extension"][0]["valueReference"]["reference"] == "#" + observation["id"]
     assert observation["valueCodeableConcept"]["coding"][0]["code"] == stored.outcome
-    flags = {c["valueCodeableConcept"]["coding"][0]["code"] for c in observation["component"]
-             if c["code"]["coding"][0]["code"] == "flag"}
+    flags = {
+        c["valueCodeableConcept"]["coding"][0]["code"]
+        for c in observation["component"]
+        if c["code"]["coding"][0]["code"] == "flag"
+    }
     assert flags == stored.flags
     assert "export_fhir" in audit_actions(app)
 
 
 # CSV of screenings
+
 
 def test_screenings_csv_has_one_row_per_screening_and_one_column_per_link_id(auth, app, client, make_request, patient):
     with_request = make_request(EVERY_FLAG, name="=cmd|' /C calc'!A0")
@@ -191,10 +259,19 @@ def test_screenings_csv_has_one_row_per_screening_and_one_column_per_link_id(aut
     response = client.get("/staff/screenings.csv")
     assert response.is_streamed and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert list(rows[0])[:9] == ["screening_id", "created_at", "updated_at", "questionnaire_version",
-                                 "rules_version", "outcome", "flags", "peg_score", "request_made"]
+    assert list(rows[0])[:9] == [
+        "screening_id",
+        "created_at",
+        "updated_at",
+        "questionnaire_version",
+        "rules_version",
+        "outcome",
+        "flags",
+        "peg_score",
+        "request_made",
+    ]
     assert list(rows[0])[9:] == answer_columns()
-    assert answer_columns()[:len(q.items)] == list(q.items)  # every current item, then older ones
+    assert answer_columns()[: len(q.items)] == list(q.items)  # every current item, then older ones
     assert len(rows) == 2
     first, second = rows
     assert first["screening_id"] == str(with_request["screening_id"]) and first["request_made"] == "yes"
@@ -213,10 +290,16 @@ def test_screenings_csv_has_one_row_per_screening_and_one_column_per_link_id(aut
 def test_screenings_csv_date_range(auth, client, make_request):
     make_request(LIKELY)
     auth.login("physician")
-    assert len(client.get("/staff/screenings.csv?from=2000-01-01&to=2000-12-31").get_data(as_text=True)
-               .strip().splitlines()) == 1  # header only
-    assert len(client.get("/staff/screenings.csv?from=2000-01-01").get_data(as_text=True)
-               .strip().splitlines()) == 2
+    assert (
+        len(
+            client.get("/staff/screenings.csv?from=2000-01-01&to=2000-12-31")
+            .get_data(as_text=True)
+            .strip()
+            .splitlines()
+        )
+        == 1
+    )  # header only
+    assert len(client.get("/staff/screenings.csv?from=2000-01-01").get_data(as_text=True).strip().splitlines()) == 2
 
 
 @pytest.mark.parametrize("version", rules.VERSIONS)
@@ -226,10 +309,13 @@ def test_every_criterion_cites_a_known_source(version):
     assert all(SOURCES[key] for key in cited)
 
 
-@pytest.mark.parametrize("born, warned", [
-    P("1968-03-27", False, id="fits-50-64"),
-    P("1990-01-01", True, id="too-young-for-50-64"),
-])
+@pytest.mark.parametrize(
+    "born, warned",
+    [
+        P("1968-03-27", False, id="fits-50-64"),
+        P("1990-01-01", True, id="too-young-for-50-64"),
+    ],
+)
 def test_age_band_that_does_not_fit_the_date_of_birth_is_flagged(auth, client, make_request, born, warned):
     row = make_request(LIKELY, date_of_birth=born)  # LIKELY says 50 to 64
     auth.login("physician")

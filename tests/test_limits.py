@@ -1,4 +1,5 @@
 """Rate limits hold across every worker of the production server, and a forged X-Forwarded-For escapes none."""
+
 import http.cookiejar
 import os
 import re
@@ -41,8 +42,9 @@ def sign_in_attempt(base, forged_address):
     with opener.open(base + "/staff/login", timeout=10) as page:
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode()).group(1)
     data = urllib.parse.urlencode({"csrf_token": token, "username": "nobody", "password": "wrong-wrong-wrong"})
-    request = urllib.request.Request(base + "/staff/login", data=data.encode(),
-                                     headers={"X-Forwarded-For": forged_address})
+    request = urllib.request.Request(
+        base + "/staff/login", data=data.encode(), headers={"X-Forwarded-For": forged_address}
+    )
     with opener.open(request, timeout=10) as response:
         return response.status, response.headers.get("Retry-After")
 
@@ -51,14 +53,27 @@ def sign_in_attempt(base, forged_address):
 def test_two_gunicorn_workers_share_one_limit_and_forged_forwarded_for_changes_nothing(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR")}
-    env.update(HOME=str(tmp_path), SECRET_KEY=secrets.token_hex(32), DATABASE_PATH=str(tmp_path / "s.db"),
-               INSTANCE_PATH=str(tmp_path / "instance"), SESSION_COOKIE_SECURE="0",
-               LOGIN_RATE_LIMIT="5 per minute", PROXY_COUNT="1", TRUSTED_PROXIES="10.255.255.1")
-    subprocess.run([str(BIN / "flask"), "--app", "run", "init-db"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=60)
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "run:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    env.update(
+        HOME=str(tmp_path),
+        SECRET_KEY=secrets.token_hex(32),
+        DATABASE_PATH=str(tmp_path / "s.db"),
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SESSION_COOKIE_SECURE="0",
+        LOGIN_RATE_LIMIT="5 per minute",
+        PROXY_COUNT="1",
+        TRUSTED_PROXIES="10.255.255.1",
+    )
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "run", "init-db"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60
+    )
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "run:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -95,10 +110,13 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy(tmp_path, staff, pe
     assert [r["address"] for r in rows] == [expected]
 
 
-@pytest.mark.parametrize("setting, limit, action", [
-    ("START_RATE_LIMIT", "3 per minute", lambda patient: patient.start()),
-    ("STEP_RATE_LIMIT", "3 per minute", lambda patient: patient.answer("age", {"age_band": "50_64"})),
-])
+@pytest.mark.parametrize(
+    "setting, limit, action",
+    [
+        ("START_RATE_LIMIT", "3 per minute", lambda patient: patient.start()),
+        ("STEP_RATE_LIMIT", "3 per minute", lambda patient: patient.answer("age", {"age_band": "50_64"})),
+    ],
+)
 def test_starting_screenings_and_answering_steps_are_limited_per_address(app, setting, limit, action):
     from screening.extensions import limiter
 

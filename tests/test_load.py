@@ -5,6 +5,7 @@ SQLite file, .eml delivery), walk many patients through it at once over
 loopback like browsers without JavaScript, then run the delivery worker and
 check the database and the outbox folder.
 """
+
 from __future__ import annotations
 
 import re
@@ -102,7 +103,9 @@ def test_killing_the_server_mid_load_loses_and_duplicates_nothing(server):
     lost = sorted({re.sub(r"^(\w+ /step/)\w+", r"\1*", request) for request in log.lost})
     retried = sum(1 for m in data["outbox"] if m["attempts"] > 1)
     senders = len({m["claimed_by"] for m in data["outbox"]})
-    print(f"{JOURNEYS} journeys by {CLIENTS} clients, {len(kills)} kills, "
-          f"{sum(1 for j in journeys if j.interruptions)} journeys interrupted, lost requests {lost}, "
-          f"resumed at {sorted(set(log.resumed))}; {len(data['outbox'])} messages by {senders} worker processes, "
-          f"{retried} tried again; in {elapsed:.1f}s")
+    print(
+        f"{JOURNEYS} journeys by {CLIENTS} clients, {len(kills)} kills, "
+        f"{sum(1 for j in journeys if j.interruptions)} journeys interrupted, lost requests {lost}, "
+        f"resumed at {sorted(set(log.resumed))}; {len(data['outbox'])} messages by {senders} worker processes, "
+        f"{retried} tried again; in {elapsed:.1f}s"
+    )

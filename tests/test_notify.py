@@ -1,4 +1,5 @@
 """Notifications through a real SMTP server (aiosmtpd on loopback): never lost, never doubled."""
+
 import asyncio
 import email
 import socket
@@ -49,10 +50,15 @@ def smtp_port():
 
 @pytest.fixture
 def mail_app(app, smtp_port):
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port, SMTP_SECURITY="none", SMTP_TIMEOUT=2,
-                      MAIL_FROM="Test Clinic <no-reply@clinic.test>",
-                      FRONT_DESK_EMAILS=["desk@clinic.test", "lead@clinic.test"],
-                      PUBLIC_BASE_URL="https://screening.clinic.test")
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp_port,
+        SMTP_SECURITY="none",
+        SMTP_TIMEOUT=2,
+        MAIL_FROM="Test Clinic <no-reply@clinic.test>",
+        FRONT_DESK_EMAILS=["desk@clinic.test", "lead@clinic.test"],
+        PUBLIC_BASE_URL="https://screening.clinic.test",
+    )
     return app
 
 
@@ -86,12 +92,16 @@ def submit(patient, answers=LIKELY, **fields):
     return response
 
 
-def test_request_sends_front_desk_and_patient_messages_without_patient_data(
-        mail_app, smtp_server, patient, client):
+def test_request_sends_front_desk_and_patient_messages_without_patient_data(mail_app, smtp_server, patient, client):
     inbox = smtp_server()
-    submit(patient, full_name=f"Ana {SENTINEL}", email=f"{SENTINEL.lower()}@example.com",
-           phone="(202) 555-0199", message=f"Please call {SENTINEL} after 5",
-           **{"date_of_birth-year": "1958", "date_of_birth-month": "7", "date_of_birth-day": "13"})
+    submit(
+        patient,
+        full_name=f"Ana {SENTINEL}",
+        email=f"{SENTINEL.lower()}@example.com",
+        phone="(202) 555-0199",
+        message=f"Please call {SENTINEL} after 5",
+        **{"date_of_birth-year": "1958", "date_of_birth-month": "7", "date_of_birth-day": "13"},
+    )
     reference = next(connect(mail_app.config["DATABASE"]).query("SELECT reference FROM requests"))["reference"]
     shown = f"{reference[:4]}-{reference[4:]}"
 
@@ -131,8 +141,9 @@ def test_no_patient_email_without_an_address_or_when_turned_off(mail_app, smtp_s
     assert {r[0] for r, _m in inbox.messages} == {"desk@clinic.test", "lead@clinic.test"}
 
 
-def test_mail_server_down_then_back_delivers_everything_once(mail_app, smtp_server, patient, client, runner,
-                                                            monkeypatch):
+def test_mail_server_down_then_back_delivers_everything_once(
+    mail_app, smtp_server, patient, client, runner, monkeypatch
+):
     response = submit(patient)  # no server listening
     assert response.headers["Location"] == "/done"
     assert "Your request has been sent" in client.get("/done").get_data(as_text=True)
@@ -151,8 +162,12 @@ def test_mail_server_down_then_back_delivers_everything_once(mail_app, smtp_serv
 
 
 def test_backoff_then_failed_then_admin_retry(mail_app, smtp_server, patient, client, auth, monkeypatch):
-    mail_app.config.update(OUTBOX_MAX_ATTEMPTS=3, OUTBOX_BACKOFF_SECONDS=60, FRONT_DESK_EMAILS=["desk@clinic.test"],
-                           PATIENT_CONFIRMATION_EMAIL=False)
+    mail_app.config.update(
+        OUTBOX_MAX_ATTEMPTS=3,
+        OUTBOX_BACKOFF_SECONDS=60,
+        FRONT_DESK_EMAILS=["desk@clinic.test"],
+        PATIENT_CONFIRMATION_EMAIL=False,
+    )
     submit(patient)  # attempt 1 fails
     start = clock.now()
     row = outbox_rows(mail_app)[0]
@@ -163,8 +178,9 @@ def test_backoff_then_failed_then_admin_retry(mail_app, smtp_server, patient, cl
         run_once(mail_app, "w")  # attempt 2 fails
     row = outbox_rows(mail_app)[0]
     assert row["attempts"] == 2 and row["status"] == "pending"
-    assert clock.parse(row["next_attempt_at"]) - clock.now() == pytest.approx(timedelta(seconds=120),
-                                                                          abs=timedelta(seconds=1))
+    assert clock.parse(row["next_attempt_at"]) - clock.now() == pytest.approx(
+        timedelta(seconds=120), abs=timedelta(seconds=1)
+    )
 
     monkeypatch.setattr(clock, "now", lambda: start + timedelta(seconds=200))
     with mail_app.app_context():
@@ -178,6 +194,7 @@ def test_backoff_then_failed_then_admin_retry(mail_app, smtp_server, patient, cl
     html = client.get("/admin/outbox?status=failed").get_data(as_text=True)
     assert "ConnectionRefusedError" in html
     from .conftest import csrf_token
+
     client.post(f"/admin/outbox/{row['id']}/retry", data={"csrf_token": csrf_token(html)})
     assert outbox_rows(mail_app)[0]["status"] == "pending"
     with mail_app.app_context():
@@ -189,8 +206,14 @@ def test_backoff_then_failed_then_admin_retry(mail_app, smtp_server, patient, cl
 
 def test_backoff_is_capped_at_an_hour(app):
     settings = outbox.Settings.from_config(app.config)
-    assert [outbox.backoff(settings, n).total_seconds() for n in (1, 2, 3, 7, 8, 20)] == \
-        [60, 120, 240, 3600, 3600, 3600]
+    assert [outbox.backoff(settings, n).total_seconds() for n in (1, 2, 3, 7, 8, 20)] == [
+        60,
+        120,
+        240,
+        3600,
+        3600,
+        3600,
+    ]
 
 
 def test_two_workers_deliver_each_message_once(mail_app, smtp_server, make_request):
@@ -198,8 +221,7 @@ def test_two_workers_deliver_each_message_once(mail_app, smtp_server, make_reque
         row = make_request()
         with mail_app.app_context():
             db = connect(mail_app.config["DATABASE"])
-            outbox.enqueue_new_request(db, outbox.Settings.from_config(mail_app.config),
-                                       {**row, "outcome": "likely"})
+            outbox.enqueue_new_request(db, outbox.Settings.from_config(mail_app.config), {**row, "outcome": "likely"})
     inbox = smtp_server(delay=0.05)
     results = []
 
@@ -235,7 +257,8 @@ def enqueue_one(app, make_request):
 
 
 def test_smtp_message_left_sending_by_a_killed_worker_is_failed_at_once_and_never_resent(
-        mail_app, smtp_server, make_request, monkeypatch):
+    mail_app, smtp_server, make_request, monkeypatch
+):
     db = enqueue_one(mail_app, make_request)
     claimed = outbox.claim(db, dead_worker_on_this_host())
     assert claimed and outbox.claim(db, "other-worker") == []  # taken
@@ -249,8 +272,9 @@ def test_smtp_message_left_sending_by_a_killed_worker_is_failed_at_once_and_neve
     assert outbox.attention(db)["failed"] == len(claimed)
 
 
-def test_administrators_are_told_on_every_page_when_notifications_fail_or_wait(mail_app, make_request, auth,
-                                                                              client, monkeypatch):
+def test_administrators_are_told_on_every_page_when_notifications_fail_or_wait(
+    mail_app, make_request, auth, client, monkeypatch
+):
     db = enqueue_one(mail_app, make_request)
     auth.login("admin")
     assert "Notifications need attention" not in client.get("/admin/users").get_data(as_text=True)
@@ -338,8 +362,9 @@ def test_a_mail_server_that_never_answers_does_not_slow_any_page(mail_app, silen
     assert all("timed out" in r["last_error"] for r in outbox_rows(mail_app))
 
 
-def test_overdue_reminder_goes_out_once_and_only_for_new_requests(mail_app, smtp_server, make_request, runner,
-                                                                  monkeypatch):
+def test_overdue_reminder_goes_out_once_and_only_for_new_requests(
+    mail_app, smtp_server, make_request, runner, monkeypatch
+):
     waiting = make_request()
     make_request(status="contacted")
     inbox = smtp_server()
@@ -373,17 +398,23 @@ def test_error_descriptions_never_carry_addresses():
     refused = smtplib.SMTPRecipientsRefused({"pat@example.com": (550, b"no such user pat@example.com")})
     assert "example.com" not in describe(refused)
     assert describe(smtplib.SMTPDataError(554, b"rejected for pat@example.com")) == "SMTPDataError 554"
-    assert describe(OSError("cannot reach mail.example.com for bob@example.org")) == \
-        "OSError: cannot reach mail.example.com for <address>"
+    assert (
+        describe(OSError("cannot reach mail.example.com for bob@example.org"))
+        == "OSError: cannot reach mail.example.com for <address>"
+    )
 
 
-@pytest.mark.parametrize("due_in_hours, quiet_until, reminded_by", [
-    (24, 19, 21),  # 4 hours before it is due
-    (66, 61, 63),  # a Friday-evening request due Monday: nothing over the weekend
-    (2, 0.9, 1.1),  # urgent: half-way, not the moment it arrives
-])
-def test_the_reminder_is_counted_back_from_the_due_time(mail_app, make_request, monkeypatch,
-                                                         due_in_hours, quiet_until, reminded_by):
+@pytest.mark.parametrize(
+    "due_in_hours, quiet_until, reminded_by",
+    [
+        (24, 19, 21),  # 4 hours before it is due
+        (66, 61, 63),  # a Friday-evening request due Monday: nothing over the weekend
+        (2, 0.9, 1.1),  # urgent: half-way, not the moment it arrives
+    ],
+)
+def test_the_reminder_is_counted_back_from_the_due_time(
+    mail_app, make_request, monkeypatch, due_in_hours, quiet_until, reminded_by
+):
     make_request(due_in_hours=due_in_hours)
     db = connect(mail_app.config["DATABASE"])
     settings = outbox.Settings.from_config(mail_app.config)

@@ -1,4 +1,5 @@
 """The patient's path through the Flask test client, as a browser without JavaScript."""
+
 import json
 import re
 import threading
@@ -39,6 +40,7 @@ def checked(html, name, value):
 
 # Landing and information pages
 
+
 def test_landing_offers_start_and_shows_clinic_details(client):
     html = client.get("/").get_data(as_text=True)
     assert "Start the screening" in html
@@ -72,6 +74,7 @@ def test_several_locations_are_offered_on_the_request_form(app, patient):
 
 
 # Drafts
+
 
 def test_start_sets_a_private_cookie_and_stores_only_its_hash(patient, client, db):
     response = patient.start()
@@ -157,6 +160,7 @@ def test_cannot_skip_ahead_of_the_first_unanswered_step(patient, client):
 
 # Steps, progress and branching
 
+
 def test_step_shows_progress_fieldsets_and_codes(patient):
     patient.start()
     html = patient.page("/step/age")
@@ -181,8 +185,9 @@ def test_follow_up_questions_appear_without_javascript(patient, db):
     assert re.search(r'data-link-id="limb_vs_spine"\s*>', html)  # no longer hidden
     assert draft_answers(db)["pain_spread"] == "below_knee_elbow"  # nothing lost meanwhile
 
-    response = patient.answer("pain", {**first, "pain_spread": "below_knee_elbow",
-                                       "limb_vs_spine": "spine_worse", "numbness_tingling": "yes"})
+    response = patient.answer(
+        "pain", {**first, "pain_spread": "below_knee_elbow", "limb_vs_spine": "spine_worse", "numbness_tingling": "yes"}
+    )
     assert response.headers["Location"] == "/step/worse"
     assert draft_answers(db)["limb_vs_spine"] == "spine_worse"
 
@@ -191,8 +196,10 @@ def test_follow_up_left_blank_after_it_was_shown_is_an_error(patient):
     through_red_flags(patient)
     first = {k: LIKELY[k] for k in ("pain_regions", "pain_side", "pain_duration", "walking_leg_symptoms")}
     response = patient.answer_shown_again(
-        "pain", {**first, "pain_spread": "above_knee_elbow"},
-        asked="pain_regions pain_side pain_duration pain_spread limb_vs_spine numbness_tingling walking_leg_symptoms")
+        "pain",
+        {**first, "pain_spread": "above_knee_elbow"},
+        asked="pain_regions pain_side pain_duration pain_spread limb_vs_spine numbness_tingling walking_leg_symptoms",
+    )
     html = response.get_data(as_text=True)
     assert "Choose which part hurts more" in html and 'href="#limb_vs_spine-0"' in html
 
@@ -206,8 +213,9 @@ def test_follow_up_stays_hidden_when_not_needed(patient):
 def test_answers_to_questions_no_longer_shown_are_discarded(patient, db):
     through_red_flags(patient)
     base = {k: LIKELY[k] for k in ("pain_regions", "pain_side", "pain_duration", "walking_leg_symptoms")}
-    patient.answer("pain", {**base, "pain_spread": "above_knee_elbow", "limb_vs_spine": "equal",
-                            "numbness_tingling": "no"})
+    patient.answer(
+        "pain", {**base, "pain_spread": "above_knee_elbow", "limb_vs_spine": "equal", "numbness_tingling": "no"}
+    )
     assert "limb_vs_spine" in draft_answers(db)
     patient.answer("pain", {**base, "pain_spread": "stays", "limb_vs_spine": "equal", "numbness_tingling": "no"})
     stored = draft_answers(db)
@@ -235,36 +243,79 @@ def test_back_saves_what_was_valid(patient, db):
 def test_changing_an_answer_from_the_summary_returns_there(patient, client):
     patient.complete(LIKELY)
     html = patient.page("/step/worse?change=1")
-    data = {"csrf_token": csrf_token(html), "asked": "worse_with", "return_to": "summary",
-            "worse_with": ["twisting"]}
+    data = {"csrf_token": csrf_token(html), "asked": "worse_with", "return_to": "summary", "worse_with": ["twisting"]}
     assert client.post("/step/worse", data=data).headers["Location"] == "/summary"
 
 
 # Validation
 
-@pytest.mark.parametrize("step, answers, message, anchor", [
-    P("pain", {"pain_regions": ["neck"], "pain_side": "left", "neck_headache": "no", "pain_spread": "stays"},
-      "Choose how long you have had this pain", "pain_duration-0", id="missing"),
-    P("pain", {"pain_regions": ["low_back"], "pain_side": "sideways", "pain_duration": "gt_12m",
-               "pain_spread": "stays", "walking_leg_symptoms": "no"},
-      "Choose one of the answers shown", "pain_side-0", id="bad-code"),
-    P("urgent", {"red_flags": ["none", "fever"]}, "cannot be chosen with other answers",
-      "red_flags-0", id="exclusive-combined"),
-    P("urgent", {"red_flags": ["fever", "headache"]}, "Choose one of the answers shown",
-      "red_flags-0", id="bad-multi-code"),
-    P("peg", {"peg_pain": "11", "peg_enjoyment": "5", "peg_activity": "5"},
-      "Choose one of the answers shown", "peg_pain-0", id="out-of-range"),
-    P("peg", {"peg_pain": "-1", "peg_enjoyment": "5", "peg_activity": "5"},
-      "Choose one of the answers shown", "peg_pain-0", id="negative"),
-    P("peg", {"peg_pain": "seven", "peg_enjoyment": "5", "peg_activity": "5"},
-      "Choose one of the answers shown", "peg_pain-0", id="not-a-number"),
-])
+
+@pytest.mark.parametrize(
+    "step, answers, message, anchor",
+    [
+        P(
+            "pain",
+            {"pain_regions": ["neck"], "pain_side": "left", "neck_headache": "no", "pain_spread": "stays"},
+            "Choose how long you have had this pain",
+            "pain_duration-0",
+            id="missing",
+        ),
+        P(
+            "pain",
+            {
+                "pain_regions": ["low_back"],
+                "pain_side": "sideways",
+                "pain_duration": "gt_12m",
+                "pain_spread": "stays",
+                "walking_leg_symptoms": "no",
+            },
+            "Choose one of the answers shown",
+            "pain_side-0",
+            id="bad-code",
+        ),
+        P(
+            "urgent",
+            {"red_flags": ["none", "fever"]},
+            "cannot be chosen with other answers",
+            "red_flags-0",
+            id="exclusive-combined",
+        ),
+        P(
+            "urgent",
+            {"red_flags": ["fever", "headache"]},
+            "Choose one of the answers shown",
+            "red_flags-0",
+            id="bad-multi-code",
+        ),
+        P(
+            "peg",
+            {"peg_pain": "11", "peg_enjoyment": "5", "peg_activity": "5"},
+            "Choose one of the answers shown",
+            "peg_pain-0",
+            id="out-of-range",
+        ),
+        P(
+            "peg",
+            {"peg_pain": "-1", "peg_enjoyment": "5", "peg_activity": "5"},
+            "Choose one of the answers shown",
+            "peg_pain-0",
+            id="negative",
+        ),
+        P(
+            "peg",
+            {"peg_pain": "seven", "peg_enjoyment": "5", "peg_activity": "5"},
+            "Choose one of the answers shown",
+            "peg_pain-0",
+            id="not-a-number",
+        ),
+    ],
+)
 def test_bad_input_gets_a_message_beside_the_field_and_answers_are_kept(patient, step, answers, message, anchor):
     patient.complete(LIKELY)
     response = patient.answer_shown_again(step, answers)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "There is a problem" in html and 'data-autofocus' in html
+    assert "There is a problem" in html and "data-autofocus" in html
     assert f'href="#{anchor}"' in html  # the summary links to the field
     field = anchor.rsplit("-", 1)[0]
     assert f'id="{field}-error"' in html
@@ -304,6 +355,7 @@ def test_exclusive_code_alone_is_fine(patient):
 
 
 # Stops
+
 
 def test_urgent_symptom_stops_with_emergency_advice(patient, client, db):
     response = through_red_flags(patient, ["saddle_numbness"])
@@ -362,12 +414,16 @@ def test_under_18_with_an_emergency_red_flag_gets_the_emergency_advice_first(pat
 
 # Summary
 
-@pytest.mark.parametrize("answers, outcome, words", [
-    P(LIKELY, "likely", "may be a good fit", id="likely"),
-    P(POSSIBLE, "possible", "a doctor needs to know more", id="possible"),
-    P(UNLIKELY, "unlikely", "may not be the right first step", id="unlikely"),
-    P(URGENT, "urgent", "Get emergency care now", id="urgent"),
-])
+
+@pytest.mark.parametrize(
+    "answers, outcome, words",
+    [
+        P(LIKELY, "likely", "may be a good fit", id="likely"),
+        P(POSSIBLE, "possible", "a doctor needs to know more", id="possible"),
+        P(UNLIKELY, "unlikely", "may not be the right first step", id="unlikely"),
+        P(URGENT, "urgent", "Get emergency care now", id="urgent"),
+    ],
+)
 def test_summary_for_each_outcome(patient, answers, outcome, words):
     response = patient.complete(answers)
     assert response.headers["Location"] in ("/summary", "/get-care-now")
@@ -409,6 +465,7 @@ def test_changing_answers_updates_the_stored_screening(patient, db):
 
 
 # Consultation request
+
 
 def test_request_stores_screening_and_request_together(patient, client, db):
     patient.complete(LIKELY)
@@ -465,8 +522,14 @@ def test_the_message_is_never_cut_short_and_a_long_one_is_kept_to_shorten(patien
 
 def test_new_contact_preferences_are_stored(patient, db):
     patient.complete(LIKELY)
-    form = patient.request_form(language="other", language_other="Tagalog", interpreter="yes", voicemail_ok="no",
-                                insurance="prefer_not", accessibility_needs="Wheelchair access, please")
+    form = patient.request_form(
+        language="other",
+        language_other="Tagalog",
+        interpreter="yes",
+        voicemail_ok="no",
+        insurance="prefer_not",
+        accessibility_needs="Wheelchair access, please",
+    )
     form["best_time"] = ["afternoon", "morning"]
     assert patient.client.post("/request", data=form).status_code == 303
     row = next(db.query("SELECT * FROM requests"))
@@ -481,29 +544,35 @@ def test_request_form_asks_how_to_contact_before_the_email(patient):
     assert html.index('name="preferred_contact"') < html.index('name="phone"') < html.index('name="email"')
 
 
-@pytest.mark.parametrize("overrides, message", [
-    P({"full_name": ""}, "Enter your full name", id="no-name"),
-    P({"phone": ""}, "Enter a phone number", id="no-phone"),
-    P({"phone": "12345"}, "Enter a phone number with its area code", id="bad-phone"),
-    P({"phone": "call me maybe"}, "Enter a phone number with its area code", id="words-for-phone"),
-    P({"email": "pat@"}, "Enter an email address like", id="bad-email"),
-    P({"email": "", "preferred_contact": "email"}, "Enter your email address", id="email-needed"),
-    P({"date_of_birth-day": "", "date_of_birth-month": "", "date_of_birth-year": ""},
-      "Enter your date of birth", id="no-dob"),
-    P({"date_of_birth-month": "2", "date_of_birth-day": "30"}, "must be a real date", id="feb-30"),
-    P({"date_of_birth-year": "68"}, "4 digits", id="two-digit-year"),
-    P({"date_of_birth-year": "2090"}, "must be in the past", id="future"),
-    P({"date_of_birth-year": str(datetime.now().year - 17)}, "18 or older", id="under-18"),
-    P({"consent": None}, "Tick the box to agree", id="no-consent"),
-    P({"preferred_contact": "pigeon"}, "Choose one of the answers shown", id="bad-contact-code"),
-    P({"best_time": None}, "Choose at least one time we can call you", id="no-time"),
-    P({"voicemail_ok": None}, "Tell us if we may leave a voicemail", id="no-voicemail"),
-    P({"language": "other"}, "Write the language you prefer", id="other-language-unnamed"),
-    P({"date_of_birth-year": "1900"}, "Year of birth must be", id="age-126"),
-    P({"date_of_birth-year": "1850"}, "Year of birth must be", id="year-1850"),
-    P({"message": "x" * 1001}, "over 1,000 characters", id="message-too-long"),
-    P({"accessibility_needs": "x" * 501}, "500 characters or fewer", id="needs-too-long"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        P({"full_name": ""}, "Enter your full name", id="no-name"),
+        P({"phone": ""}, "Enter a phone number", id="no-phone"),
+        P({"phone": "12345"}, "Enter a phone number with its area code", id="bad-phone"),
+        P({"phone": "call me maybe"}, "Enter a phone number with its area code", id="words-for-phone"),
+        P({"email": "pat@"}, "Enter an email address like", id="bad-email"),
+        P({"email": "", "preferred_contact": "email"}, "Enter your email address", id="email-needed"),
+        P(
+            {"date_of_birth-day": "", "date_of_birth-month": "", "date_of_birth-year": ""},
+            "Enter your date of birth",
+            id="no-dob",
+        ),
+        P({"date_of_birth-month": "2", "date_of_birth-day": "30"}, "must be a real date", id="feb-30"),
+        P({"date_of_birth-year": "68"}, "4 digits", id="two-digit-year"),
+        P({"date_of_birth-year": "2090"}, "must be in the past", id="future"),
+        P({"date_of_birth-year": str(datetime.now().year - 17)}, "18 or older", id="under-18"),
+        P({"consent": None}, "Tick the box to agree", id="no-consent"),
+        P({"preferred_contact": "pigeon"}, "Choose one of the answers shown", id="bad-contact-code"),
+        P({"best_time": None}, "Choose at least one time we can call you", id="no-time"),
+        P({"voicemail_ok": None}, "Tell us if we may leave a voicemail", id="no-voicemail"),
+        P({"language": "other"}, "Write the language you prefer", id="other-language-unnamed"),
+        P({"date_of_birth-year": "1900"}, "Year of birth must be", id="age-126"),
+        P({"date_of_birth-year": "1850"}, "Year of birth must be", id="year-1850"),
+        P({"message": "x" * 1001}, "over 1,000 characters", id="message-too-long"),
+        P({"accessibility_needs": "x" * 501}, "500 characters or fewer", id="needs-too-long"),
+    ],
+)
 def test_request_validation(patient, db, overrides, message):
     patient.complete(LIKELY)
     response = patient.send_request(**overrides)
@@ -559,8 +628,7 @@ def test_simultaneous_submits_create_one_request(app, patient, client, db):
             other.set_cookie(name, client.get_cookie(name).value)
         clients.append(other)
     results = []
-    threads = [threading.Thread(target=lambda c=c: results.append(c.post("/request", data=data)))
-               for c in clients]
+    threads = [threading.Thread(target=lambda c=c: results.append(c.post("/request", data=data))) for c in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -574,8 +642,9 @@ def test_no_personal_data_in_any_url(patient, client):
     patient.complete(LIKELY)
     urls = []
     for details in ({"phone": "12"}, {}):  # first with an error, then sent
-        response = client.post("/request", data=patient.request_form(
-            full_name="Zelda Quartz", email="zelda@example.com", **details))
+        response = client.post(
+            "/request", data=patient.request_form(full_name="Zelda Quartz", email="zelda@example.com", **details)
+        )
         urls.append(response.headers["Location"])
         page = client.get(response.headers["Location"]).get_data(as_text=True)
         urls += re.findall(r'(?:href|action)="([^"]*)"', page)
@@ -625,8 +694,12 @@ def test_a_second_patient_on_the_same_device_starts_fresh(patient, client, db):
 
 def test_typed_answer_over_the_limit_gets_a_message_and_keeps_everything(patient, db):
     patient.complete(LIKELY)
-    answers = {"blood_thinners": ["aspirin", "other"], "blood_thinner_other": "x" * 101,
-               "bleeding_disorder": "no", "opioids": "yes"}
+    answers = {
+        "blood_thinners": ["aspirin", "other"],
+        "blood_thinner_other": "x" * 101,
+        "bleeding_disorder": "no",
+        "opioids": "yes",
+    }
     asked = "blood_thinners blood_thinner_other bleeding_disorder opioids"  # as the page's script sends it
     response = patient.answer_shown_again("medicines", answers, asked=asked)
     html = response.get_data(as_text=True)
@@ -739,8 +812,13 @@ def test_a_form_with_errors_redirects_so_back_never_offers_to_send_it_again(pati
 def test_back_from_a_change_link_returns_to_the_summary(patient, client):
     patient.complete(LIKELY)
     html = patient.page("/step/worse?change=1")
-    data = {"csrf_token": csrf_token(html), "action": "back", "return_to": "summary",
-            "asked": "worse_with", "worse_with": LIKELY["worse_with"]}
+    data = {
+        "csrf_token": csrf_token(html),
+        "action": "back",
+        "return_to": "summary",
+        "asked": "worse_with",
+        "worse_with": LIKELY["worse_with"],
+    }
     response = client.post("/step/worse", data=data)
     assert response.status_code == 303 and response.headers["Location"] == "/summary"
     # Without the Change link, Back goes to the step before.
@@ -792,8 +870,12 @@ def test_notice_of_privacy_practices_from_the_clinics_file_or_how_to_get_a_copy(
 def test_autosave_keeps_valid_answers_as_they_are_chosen_and_nothing_else(patient, client, db):
     patient.complete(LIKELY)
     html = patient.page("/step/medicines")
-    data = {"csrf_token": csrf_token(html), "asked": "blood_thinners bleeding_disorder opioids",
-            "blood_thinners": ["warfarin"], "opioids": "not-a-code"}
+    data = {
+        "csrf_token": csrf_token(html),
+        "asked": "blood_thinners bleeding_disorder opioids",
+        "blood_thinners": ["warfarin"],
+        "opioids": "not-a-code",
+    }
     response = client.post("/step/medicines/autosave", data=data)
     assert response.status_code == 204
     answers = draft_answers(db)
@@ -828,8 +910,15 @@ def test_a_change_made_in_another_tab_after_sending_is_reported_as_not_used(pati
     patient.complete(LIKELY)
     html = patient.page("/step/peg?change=1")  # open in a second tab
     patient.send_request()  # sent from the first tab
-    data = {"csrf_token": csrf_token(html), "action": "continue", "return_to": "summary",
-            "asked": "peg_pain peg_enjoyment peg_activity", "peg_pain": "9", "peg_enjoyment": "9", "peg_activity": "9"}
+    data = {
+        "csrf_token": csrf_token(html),
+        "action": "continue",
+        "return_to": "summary",
+        "asked": "peg_pain peg_enjoyment peg_activity",
+        "peg_pain": "9",
+        "peg_enjoyment": "9",
+        "peg_activity": "9",
+    }
     response = client.post("/step/peg", data=data)
     assert response.headers["Location"] == "/done"
     assert "this change was not used" in client.get("/done").get_data(as_text=True)
@@ -840,8 +929,10 @@ def test_a_returning_patient_with_a_red_flag_sees_the_urgent_advice_first(patien
     patient.start()
     patient.answer("age", {"age_band": "50_64"})
     html = patient.page("/step/urgent")
-    response = client.post("/step/urgent/autosave", data={"csrf_token": csrf_token(html), "asked": "red_flags",
-                                                          "red_flags": ["bladder_bowel"]})
+    response = client.post(
+        "/step/urgent/autosave",
+        data={"csrf_token": csrf_token(html), "asked": "red_flags", "red_flags": ["bladder_bowel"]},
+    )
     assert response.status_code == 204  # saved as chosen; then the phone died
     assert client.get("/continue").headers["Location"] == "/get-care-now"
 

@@ -1,4 +1,5 @@
 """Every released definition against its contract, and the FHIR Questionnaire made from each."""
+
 import subprocess
 from pathlib import Path
 
@@ -25,10 +26,19 @@ CONTRACT_V2 = {
     "limb_vs_spine": ("single", "spine_worse equal limb_worse", "", "pain_spread"),
     "numbness_tingling": ("single", "yes no", "", "pain_spread"),
     "walking_leg_symptoms": ("single", "yes no", "", "pain_regions"),
-    "red_flags": ("multi", "bladder_bowel saddle_numbness leg_weakness hand_clumsiness fever recent_trauma "
-                  "cancer_history weight_loss night_pain weakened_immunity osteoporosis none", "none", None),
-    "worse_with": ("multi", "bending_backward twisting standing sitting bending_forward walking lying_down none",
-                   "none", None),
+    "red_flags": (
+        "multi",
+        "bladder_bowel saddle_numbness leg_weakness hand_clumsiness fever recent_trauma "
+        "cancer_history weight_loss night_pain weakened_immunity osteoporosis none",
+        "none",
+        None,
+    ),
+    "worse_with": (
+        "multi",
+        "bending_backward twisting standing sitting bending_forward walking lying_down none",
+        "none",
+        None,
+    ),
     "treatments_tried": ("multi", "physical_therapy chiropractic exercise medication injections none", "none", None),
     "treatment_duration": ("single", "lt_6w 6w_3m gt_3m", "", "treatments_tried"),
     "treatment_relief": ("single", "none some good", "", "treatments_tried"),
@@ -38,8 +48,12 @@ CONTRACT_V2 = {
     "prior_mbb_relief": ("single", "ge_80 50_79 lt_50 not_sure", "", "prior_procedures"),
     "prior_rfa_relief": ("single", "ge_50_6m ge_50_lt_6m lt_50 not_sure", "", "prior_procedures"),
     "rfa_interest": ("single", "yes no not_sure", "", None),
-    "blood_thinners": ("multi", "warfarin doac antiplatelet injectable aspirin other none not_sure",
-                       "none not_sure", None),
+    "blood_thinners": (
+        "multi",
+        "warfarin doac antiplatelet injectable aspirin other none not_sure",
+        "none not_sure",
+        None,
+    ),
     "blood_thinner_other": ("text", "", "", "blood_thinners"),
     "bleeding_disorder": ("single", "yes no not_sure", "", None),
     "allergies": ("multi", "local_anesthetic steroid contrast latex other none", "none", None),
@@ -56,12 +70,18 @@ CONTRACT_V2 = {
 }
 # The PEG's published wording and anchors (Krebs et al. 2009): asked word for word.
 PEG = {
-    "peg_pain": ("What number best describes your pain on average in the past week?",
-                 ("No pain", "Pain as bad as you can imagine")),
-    "peg_enjoyment": ("What number best describes how, during the past week, pain has interfered with your "
-                      "enjoyment of life?", ("Does not interfere", "Completely interferes")),
-    "peg_activity": ("What number best describes how, during the past week, pain has interfered with your "
-                     "general activity?", ("Does not interfere", "Completely interferes")),
+    "peg_pain": (
+        "What number best describes your pain on average in the past week?",
+        ("No pain", "Pain as bad as you can imagine"),
+    ),
+    "peg_enjoyment": (
+        "What number best describes how, during the past week, pain has interfered with your enjoyment of life?",
+        ("Does not interfere", "Completely interferes"),
+    ),
+    "peg_activity": (
+        "What number best describes how, during the past week, pain has interfered with your general activity?",
+        ("Does not interfere", "Completely interferes"),
+    ),
 }
 
 
@@ -107,12 +127,27 @@ def test_peg_is_asked_in_its_published_wording(link_id):
     assert (item.text, item.scale_anchors) == PEG[link_id]
 
 
-@pytest.mark.parametrize("link_id, codes", [
-    P("pain_duration", ["Less than 6 weeks", "6 weeks to less than 3 months", "3 months to less than 6 months",
-                        "6 months to less than a year", "A year or longer"], id="pain-duration"),
-    P("treatment_duration", ["Less than 6 weeks", "6 weeks to less than 3 months", "3 months or longer"],
-      id="treatment-duration"),
-])
+@pytest.mark.parametrize(
+    "link_id, codes",
+    [
+        P(
+            "pain_duration",
+            [
+                "Less than 6 weeks",
+                "6 weeks to less than 3 months",
+                "3 months to less than 6 months",
+                "6 months to less than a year",
+                "A year or longer",
+            ],
+            id="pain-duration",
+        ),
+        P(
+            "treatment_duration",
+            ["Less than 6 weeks", "6 weeks to less than 3 months", "3 months or longer"],
+            id="treatment-duration",
+        ),
+    ],
+)
 def test_answer_ranges_do_not_overlap(link_id, codes):
     assert [o.label for o in q.current().items[link_id].options] == codes
 
@@ -145,22 +180,38 @@ def test_v1_is_kept_as_it_was_released():
     assert v1.items["peg_pain"].text == "On average, how bad was your pain in the past week?"
 
 
-@pytest.mark.parametrize("answers, hidden", [
-    P({"age_band": "50_64", "pain_regions": ["low_back"], "pain_spread": "stays", "limb_vs_spine": "equal"},
-      {"limb_vs_spine"}, id="spread-stays"),
-    P({"age_band": "50_64", "treatments_tried": ["none"], "treatment_relief": "good"}, {"treatment_relief"},
-      id="nothing-tried"),
-    P({"age_band": "50_64", "pain_regions": ["low_back"], "neck_headache": "yes"}, {"neck_headache"},
-      id="no-neck-pain"),
-    P({"age_band": "50_64", "pain_regions": ["neck"], "walking_leg_symptoms": "yes"}, {"walking_leg_symptoms"},
-      id="no-low-back-pain"),
-    P({"age_band": "50_64", "imaging": ["xray", "ct"], "imaging_facet": "yes"}, set(), id="scans"),
-])
+@pytest.mark.parametrize(
+    "answers, hidden",
+    [
+        P(
+            {"age_band": "50_64", "pain_regions": ["low_back"], "pain_spread": "stays", "limb_vs_spine": "equal"},
+            {"limb_vs_spine"},
+            id="spread-stays",
+        ),
+        P(
+            {"age_band": "50_64", "treatments_tried": ["none"], "treatment_relief": "good"},
+            {"treatment_relief"},
+            id="nothing-tried",
+        ),
+        P(
+            {"age_band": "50_64", "pain_regions": ["low_back"], "neck_headache": "yes"},
+            {"neck_headache"},
+            id="no-neck-pain",
+        ),
+        P(
+            {"age_band": "50_64", "pain_regions": ["neck"], "walking_leg_symptoms": "yes"},
+            {"walking_leg_symptoms"},
+            id="no-low-back-pain",
+        ),
+        P({"age_band": "50_64", "imaging": ["xray", "ct"], "imaging_facet": "yes"}, set(), id="scans"),
+    ],
+)
 def test_shown_answers_discards_answers_to_hidden_items(answers, hidden):
     assert set(q.current().shown_answers(answers)) == set(answers) - hidden
 
 
 # FHIR
+
 
 @pytest.mark.parametrize("version", q.VERSIONS)
 def test_fhir_questionnaire_of_every_version_validates_and_mirrors_its_definition(version):
@@ -185,8 +236,11 @@ def test_fhir_questionnaire_of_every_version_validates_and_mirrors_its_definitio
         codings = [o["valueCoding"] for o in fhir_item["answerOption"]]
         assert [c["code"] for c in codings] == list(item.codes)
         assert {c["system"] for c in codings} == {code_system(base)}
-        exclusive = {o["valueCoding"]["code"] for o in fhir_item["answerOption"]
-                     if {"url": OPTION_EXCLUSIVE, "valueBoolean": True} in o.get("extension", [])}
+        exclusive = {
+            o["valueCoding"]["code"]
+            for o in fhir_item["answerOption"]
+            if {"url": OPTION_EXCLUSIVE, "valueBoolean": True} in o.get("extension", [])
+        }
         assert exclusive == item.exclusive_codes, link_id  # a forms client must not combine "none"
 
 
@@ -200,9 +254,14 @@ def test_fhir_questionnaire_carries_the_branching():
     assert [(w["question"], w["answerCoding"]["code"]) for w in relief["enableWhen"]] == [("prior_procedures", "mbb")]
 
 
-@pytest.mark.parametrize("query, version", [
-    P("", "2.0.0", id="current"), P("?version=2.0.0", "2.0.0", id="v2"), P("?version=1.0.0", "1.0.0", id="v1"),
-])
+@pytest.mark.parametrize(
+    "query, version",
+    [
+        P("", "2.0.0", id="current"),
+        P("?version=2.0.0", "2.0.0", id="v2"),
+        P("?version=1.0.0", "1.0.0", id="v1"),
+    ],
+)
 def test_each_version_is_served_publicly(client, app, query, version):
     response = client.get(f"/questionnaire.json{query}")
     assert response.status_code == 200 and response.json["version"] == version
@@ -222,8 +281,10 @@ def test_the_project_reads_nothing_outside_itself():
     offenders = []
     for name in tracked.split():
         path = ROOT / name
-        if path.suffix in {".py", ".toml", ".cfg", ".ini", ".txt", ".html", ".js", ".css"} or \
-                name in ("Makefile", ".ci/run"):
+        if path.suffix in {".py", ".toml", ".cfg", ".ini", ".txt", ".html", ".js", ".css"} or name in (
+            "Makefile",
+            ".ci/run",
+        ):
             text = path.read_text(errors="ignore")
             if any(needle in text for needle in needles):
                 offenders.append(name)

@@ -1,4 +1,5 @@
 """The queue a front desk works from: columns, search, filters, duplicates, assignment, live updates, exports."""
+
 import re
 from datetime import timedelta
 
@@ -25,21 +26,25 @@ def search(client, term, **filters):
 
 # Search
 
-@pytest.mark.parametrize("term", [
-    P("Urgentman, Walter", id="surname-first-with-comma"),
-    P("Walter Urgentman", id="given-name-first"),
-    P("urgentman walt", id="lowercase-and-a-prefix"),
-    P("Wálter Úrgentman", id="accents-ignored"),
-    P("(202) 555-0104", id="phone-national"),
-    P("202.555.0104", id="phone-dots"),
-    P("+1 202 555 0104", id="phone-international"),
-    P("12025550104", id="phone-digits"),
-    P("555-0104", id="phone-local-part"),
-    P("walter@mail.example", id="email"),
-    P("{ref_spaced}", id="reference-with-a-space"),
-    P("{ref_lower}", id="reference-lowercase"),
-    P("{ref_lookalike}", id="reference-crockford-look-alikes"),
-])
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        P("Urgentman, Walter", id="surname-first-with-comma"),
+        P("Walter Urgentman", id="given-name-first"),
+        P("urgentman walt", id="lowercase-and-a-prefix"),
+        P("Wálter Úrgentman", id="accents-ignored"),
+        P("(202) 555-0104", id="phone-national"),
+        P("202.555.0104", id="phone-dots"),
+        P("+1 202 555 0104", id="phone-international"),
+        P("12025550104", id="phone-digits"),
+        P("555-0104", id="phone-local-part"),
+        P("walter@mail.example", id="email"),
+        P("{ref_spaced}", id="reference-with-a-space"),
+        P("{ref_lower}", id="reference-lowercase"),
+        P("{ref_lookalike}", id="reference-crockford-look-alikes"),
+    ],
+)
 def test_search_finds_the_request_however_it_is_typed(auth, client, make_request, monkeypatch, term):
     from screening.patient import submissions
 
@@ -144,14 +149,24 @@ def test_searching_keeps_every_filter_from_the_one_list(auth, client, make_reque
 
 # Columns
 
+
 def test_queue_columns_name_phone_call_by_language_flags_and_title(auth, app, client, make_request):
-    flagged = make_request(likely(allergies=["contrast"], infection="yes", pregnant="not_sure"),
-                           name="Flora Flags", phone="+12025550143", language="Spanish", interpreter=1)
+    flagged = make_request(
+        likely(allergies=["contrast"], infection="yes", pregnant="not_sure"),
+        name="Flora Flags",
+        phone="+12025550143",
+        language="Spanish",
+        interpreter=1,
+    )
     make_request(URGENT, name="Ursula Urgent")
     auth.login()
     html = client.get("/staff/").get_data(as_text=True)
-    row = re.search(r'<tr[^>]*>\s*<td><a href="/staff/requests/' + flagged["reference"] + r'">Flora Flags</a>'
-                    r'.*?</tr>', html, re.S).group(0)
+    row = re.search(
+        r'<tr[^>]*>\s*<td><a href="/staff/requests/' + flagged["reference"] + r'">Flora Flags</a>'
+        r".*?</tr>",
+        html,
+        re.S,
+    ).group(0)
     assert "(202) 555-0143" in row
     assert "Spanish · <strong>interpreter</strong>" in row
     with app.app_context():
@@ -165,12 +180,12 @@ def test_queue_columns_name_phone_call_by_language_flags_and_title(auth, app, cl
     assert "<title>(1 urgent) Consultation requests" in html
 
 
-def test_the_name_opens_the_intake_for_physicians_and_the_request_page_for_the_front_desk(
-        auth, client, make_request):
+def test_the_name_opens_the_intake_for_physicians_and_the_request_page_for_the_front_desk(auth, client, make_request):
     row = make_request(name="Zelda Quartz")
     auth.login("physician")
     assert f'href="/staff/requests/{row["reference"]}/intake">Zelda Quartz</a>' in client.get("/staff/").get_data(
-        as_text=True)
+        as_text=True
+    )
     auth.logout()
     auth.login()
     assert f'href="/staff/requests/{row["reference"]}">Zelda Quartz</a>' in client.get("/staff/").get_data(as_text=True)
@@ -187,6 +202,7 @@ def test_intake_and_its_printout_show_date_of_birth_phone_and_language(auth, cli
 
 # Possible duplicates
 
+
 def test_possible_duplicates_are_marked_and_linked(auth, app, client, make_request):
     first = make_request(name="Ann Twice", phone="+12025550101", date_of_birth="1970-01-01")
     same_phone = make_request(name="Ann T.", phone="+12025550101")
@@ -195,8 +211,9 @@ def test_possible_duplicates_are_marked_and_linked(auth, app, client, make_reque
     old = make_request(name="Bo Old", phone="+12025550104")
     later = make_request(name="Bo Later", phone="+12025550104")
     db = connect(app.config["DATABASE"])
-    db.execute("UPDATE requests SET created_at = ? WHERE id = ?",
-               [clock.iso(clock.now() - timedelta(days=40)), old["id"]])
+    db.execute(
+        "UPDATE requests SET created_at = ? WHERE id = ?", [clock.iso(clock.now() - timedelta(days=40)), old["id"]]
+    )
     auth.login()
     html = client.get("/staff/?status=all").get_data(as_text=True)
 
@@ -208,17 +225,21 @@ def test_possible_duplicates_are_marked_and_linked(auth, app, client, make_reque
     assert marked(same_phone) == [first["reference"]] and marked(same_person) == [first["reference"]]
     assert marked(stranger) == [] and marked(later) == []  # another birth date; 40 days apart
     page = client.get(f"/staff/requests/{same_phone['reference']}").get_data(as_text=True)
-    assert f"Possible duplicate of <a href=\"/staff/requests/{first['reference']}\">" \
-           f"{format_reference(first['reference'])}</a>" in page
+    assert (
+        f'Possible duplicate of <a href="/staff/requests/{first["reference"]}">'
+        f"{format_reference(first['reference'])}</a>" in page
+    )
 
 
 # Assignment
 
+
 def test_assign_to_me_and_the_mine_filter(auth, app, client, make_request):
     mine, other = make_request(name="Mine Patient"), make_request(name="Other Patient")
     auth.login()
-    response = post_form(client, "/staff/", f"/staff/requests/{mine['reference']}/assign",
-                         {"back": "queue", "status": "all"})
+    response = post_form(
+        client, "/staff/", f"/staff/requests/{mine['reference']}/assign", {"back": "queue", "status": "all"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/staff/?status=all"
     html = client.get("/staff/?mine=1").get_data(as_text=True)
     assert references_in(html) == [mine["reference"]] and "assigned to you" in html
@@ -237,6 +258,7 @@ def test_assign_to_me_and_the_mine_filter(auth, app, client, make_request):
 
 
 # Live arrivals
+
 
 def test_the_live_endpoint_gives_counts_and_a_version_only(auth, client, make_request):
     make_request(name="Zelda Quartz")
@@ -280,13 +302,21 @@ def test_the_poll_script_is_static_and_allowed_by_the_content_security_policy(au
 
 # Exports
 
-@pytest.mark.parametrize("url, message", [
-    P("/staff/screenings.csv?from=garbage", "“from”: Enter a date as year-month-day", id="screenings-from"),
-    P("/staff/screenings.csv?to=2026-13-45", "“to”: Enter a date as year-month-day", id="screenings-to"),
-    P("/staff/screenings.csv?from=2026-05-01&to=2026-04-01", "on or after the start date", id="screenings-reversed"),
-    P("/staff/export.csv?status=garbage", "“status” must be one of", id="queue-status"),
-    P("/staff/export.csv?flag=nonsense", "“flag” must be one of", id="queue-flag"),
-])
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        P("/staff/screenings.csv?from=garbage", "“from”: Enter a date as year-month-day", id="screenings-from"),
+        P("/staff/screenings.csv?to=2026-13-45", "“to”: Enter a date as year-month-day", id="screenings-to"),
+        P(
+            "/staff/screenings.csv?from=2026-05-01&to=2026-04-01",
+            "on or after the start date",
+            id="screenings-reversed",
+        ),
+        P("/staff/export.csv?status=garbage", "“status” must be one of", id="queue-status"),
+        P("/staff/export.csv?flag=nonsense", "“flag” must be one of", id="queue-flag"),
+    ],
+)
 def test_exports_refuse_bad_filters_with_a_message(auth, client, url, message):
     auth.login("physician")
     response = client.get(url)
@@ -313,13 +343,17 @@ def test_requests_stored_before_the_search_index_are_found_after_the_upgrade(tmp
 
     db = open_db(tmp_path / "old.db")
     migrations.apply(db, stop_before="m012_call_outcomes_assignment_corrections")
-    db.execute("INSERT INTO screenings (submission_key, created_at, updated_at, questionnaire_version,"
-               " rules_version, answers, outcome, flags, criteria) VALUES ('k', 'x', 'x', '2.0.0', '2.0.0',"
-               " '{}', 'likely', '[]', '{}')")
-    db.execute("INSERT INTO requests (reference, screening_id, full_name, phone, date_of_birth, preferred_contact,"
-               " best_time, location, patient_status, urgent, created_at, due_at) VALUES ('ABCD1234', 1,"
-               " 'Olga Older', '+12025550188', '1950-01-01', 'phone', 'morning', 'Main office', 'new', 0,"
-               " '2026-01-01T00:00:00+00:00', '2026-01-02T00:00:00+00:00')")
+    db.execute(
+        "INSERT INTO screenings (submission_key, created_at, updated_at, questionnaire_version,"
+        " rules_version, answers, outcome, flags, criteria) VALUES ('k', 'x', 'x', '2.0.0', '2.0.0',"
+        " '{}', 'likely', '[]', '{}')"
+    )
+    db.execute(
+        "INSERT INTO requests (reference, screening_id, full_name, phone, date_of_birth, preferred_contact,"
+        " best_time, location, patient_status, urgent, created_at, due_at) VALUES ('ABCD1234', 1,"
+        " 'Olga Older', '+12025550188', '1950-01-01', 'phone', 'morning', 'Main office', 'new', 0,"
+        " '2026-01-01T00:00:00+00:00', '2026-01-02T00:00:00+00:00')"
+    )
     migrations.apply(db)
     for text in ("older olga", "202-555-0188"):
         source, values = queue.Filters(status="all", search=text).source()

@@ -1,4 +1,5 @@
 """`flask purge`: what the clinic no longer needs goes; requests and the audit trail never do."""
+
 import json
 
 from screening import clock
@@ -12,7 +13,8 @@ def counts(db):
 
 
 def test_purge_keeps_requests_and_deletes_old_anonymous_screenings_and_expired_drafts(
-        app, runner, db, make_request, monkeypatch):
+    app, runner, db, make_request, monkeypatch
+):
     start = clock.now()
     make_request()  # a request: kept forever, with its screening
     Patient(app.test_client()).complete(LIKELY)  # finished, never sent: counted, then deleted after 30 days
@@ -24,8 +26,10 @@ def test_purge_keeps_requests_and_deletes_old_anonymous_screenings_and_expired_d
     assert counts(db) == {"drafts": 0, "screenings": 2, "requests": 1}
 
     move_clock(monkeypatch, start, days=31)
-    assert "0 expired draft(s), 1 screening(s) without a request older than 30 days" in \
-        runner.invoke(args=["purge"]).output
+    assert (
+        "0 expired draft(s), 1 screening(s) without a request older than 30 days"
+        in runner.invoke(args=["purge"]).output
+    )
     assert counts(db) == {"drafts": 0, "screenings": 1, "requests": 1}
     assert next(db.query("SELECT s.id FROM screenings s JOIN requests r ON r.screening_id = s.id"))
 

@@ -1,4 +1,5 @@
 """The front-desk queue, request handling, the CSV export and the audit trail."""
+
 import csv
 import io
 import json
@@ -24,6 +25,7 @@ def references_in(html):
 
 # The queue
 
+
 def test_queue_order_urgent_then_overdue_then_soonest_due(auth, client, make_request):
     later = make_request(due_in_hours=20)["reference"]
     contacted = make_request(status="contacted", due_in_hours=-50)["reference"]
@@ -47,16 +49,22 @@ def test_closed_requests_hidden_unless_asked(auth, client, make_request):
     assert set(references_in(client.get("/staff/?status=all").get_data(as_text=True))) == {open_ref, closed, declined}
 
 
-@pytest.mark.parametrize("query, expected", [
-    P("status=contacted", {"contacted"}, id="status"),
-    P("outcome=possible", {"possible"}, id="outcome"),
-    P("outcome=unlikely", {"unlikely"}, id="outcome-unlikely"),
-    P("flag=bleeding_risk", {"possible"}, id="flag"),
-    P("flag=urgent_red_flag", {"urgent"}, id="flag-urgent"),
-    P("location=Northside", {"northside"}, id="location"),
-    P("status=all&outcome=nonsense", {"likely", "possible", "unlikely", "urgent", "contacted", "northside"},
-      id="unknown-filter-ignored"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        P("status=contacted", {"contacted"}, id="status"),
+        P("outcome=possible", {"possible"}, id="outcome"),
+        P("outcome=unlikely", {"unlikely"}, id="outcome-unlikely"),
+        P("flag=bleeding_risk", {"possible"}, id="flag"),
+        P("flag=urgent_red_flag", {"urgent"}, id="flag-urgent"),
+        P("location=Northside", {"northside"}, id="location"),
+        P(
+            "status=all&outcome=nonsense",
+            {"likely", "possible", "unlikely", "urgent", "contacted", "northside"},
+            id="unknown-filter-ignored",
+        ),
+    ],
+)
 def test_queue_filters(auth, client, make_request, query, expected):
     made = {
         "likely": make_request(LIKELY),
@@ -71,13 +79,16 @@ def test_queue_filters(auth, client, make_request, query, expected):
     assert shown == {made[name]["reference"] for name in expected}
 
 
-@pytest.mark.parametrize("term", [
-    P("Quartz", id="name-part"),
-    P("zelda quartz", id="name-any-case"),
-    P("(202) 555-0777", id="phone-as-typed"),
-    P("zq@example", id="email"),
-    P(None, id="reference-with-hyphen"),
-])
+@pytest.mark.parametrize(
+    "term",
+    [
+        P("Quartz", id="name-part"),
+        P("zelda quartz", id="name-any-case"),
+        P("(202) 555-0777", id="phone-as-typed"),
+        P("zq@example", id="email"),
+        P(None, id="reference-with-hyphen"),
+    ],
+)
 def test_search_finds_one_request_and_keeps_the_term_out_of_urls(auth, client, make_request, term):
     wanted = make_request(name="Zelda Quartz", phone="+12025550777", email="zq@example.org")
     make_request(name="Other Person")
@@ -120,16 +131,21 @@ def test_pagination(auth, app, client, make_request):
     screening_id = first["screening_id"]
     # 119 more requests, fast: copies of the first with their own screening rows
     for n in range(119):
-        db.execute("INSERT INTO screenings (submission_key, created_at, updated_at, questionnaire_version,"
-                   " rules_version, answers, outcome, flags, criteria, peg_score)"
-                   " SELECT ?, created_at, updated_at, questionnaire_version, rules_version, answers, outcome,"
-                   " flags, criteria, peg_score FROM screenings WHERE id = ?", [f"k{n}", screening_id])
-        db.execute("INSERT INTO requests (reference, screening_id, full_name, phone, date_of_birth,"
-                   " preferred_contact, best_time, location, patient_status, urgent, created_at, due_at)"
-                   " SELECT ?, last_insert_rowid(), full_name || ?, ?, date_of_birth, preferred_contact, best_time,"
-                   " location, patient_status, urgent, created_at,"
-                   " strftime('%Y-%m-%dT%H:%M:%S+00:00', due_at, ?) FROM requests WHERE id = ?",
-                   [f"P{n:07d}", f" {n}", f"+1303555{n:04d}", f"+{n + 1} minutes", first["id"]])
+        db.execute(
+            "INSERT INTO screenings (submission_key, created_at, updated_at, questionnaire_version,"
+            " rules_version, answers, outcome, flags, criteria, peg_score)"
+            " SELECT ?, created_at, updated_at, questionnaire_version, rules_version, answers, outcome,"
+            " flags, criteria, peg_score FROM screenings WHERE id = ?",
+            [f"k{n}", screening_id],
+        )
+        db.execute(
+            "INSERT INTO requests (reference, screening_id, full_name, phone, date_of_birth,"
+            " preferred_contact, best_time, location, patient_status, urgent, created_at, due_at)"
+            " SELECT ?, last_insert_rowid(), full_name || ?, ?, date_of_birth, preferred_contact, best_time,"
+            " location, patient_status, urgent, created_at,"
+            " strftime('%Y-%m-%dT%H:%M:%S+00:00', due_at, ?) FROM requests WHERE id = ?",
+            [f"P{n:07d}", f" {n}", f"+1303555{n:04d}", f"+{n + 1} minutes", first["id"]],
+        )
     auth.login()
     page1 = client.get("/staff/").get_data(as_text=True)
     page3 = client.get("/staff/?page=3").get_data(as_text=True)
@@ -142,16 +158,31 @@ def test_pagination(auth, app, client, make_request):
 
 # The request page
 
+
 def test_request_page_shows_what_a_scheduler_needs_and_no_clinical_answers(auth, app, client, make_request):
-    row = make_request(likely(blood_thinners=["warfarin"], allergies=["contrast"]), name="Zelda Quartz",
-                       message="Afternoons are best.")
+    row = make_request(
+        likely(blood_thinners=["warfarin"], allergies=["contrast"]), name="Zelda Quartz", message="Afternoons are best."
+    )
     auth.login()
     html = client.get(f"/staff/requests/{row['reference']}").get_data(as_text=True)
-    for shown in ("Zelda Quartz", "+12025550", "Afternoons are best.", "Possibly a fit",
-                  "Bleeding risk", "Allergy: iodinated contrast", "Pain for 3 months or more", "age "):
+    for shown in (
+        "Zelda Quartz",
+        "+12025550",
+        "Afternoons are best.",
+        "Possibly a fit",
+        "Bleeding risk",
+        "Allergy: iodinated contrast",
+        "Pain for 3 months or more",
+        "age ",
+    ):
         assert shown in html, shown
-    for hidden in ("Warfarin", "Coumadin", "describes your pain on average", "7 out of 10",
-                   "How long have you had this pain"):
+    for hidden in (
+        "Warfarin",
+        "Coumadin",
+        "describes your pain on average",
+        "7 out of 10",
+        "How long have you had this pain",
+    ):
         assert hidden not in html, hidden
     assert audit_rows(app, "view_request")[-1]["object_id"] == row["reference"]
 
@@ -176,15 +207,28 @@ def test_calls_status_change_and_note_with_author(auth, app, client, make_reques
     assert stored["status"] == "contacted" and stored["attempts"] == 2 and stored["last_attempt_at"]
     events = list(db.query("SELECT kind, status, method, result, note, user_id FROM request_events ORDER BY id"))
     assert [(e["kind"], e["status"] or e["result"]) for e in events] == [
-        ("attempt", "no_answer"), ("status", "unable_to_reach"), ("attempt", "voicemail"), ("note", None),
-        ("status", "contacted")]
+        ("attempt", "no_answer"),
+        ("status", "unable_to_reach"),
+        ("attempt", "voicemail"),
+        ("note", None),
+        ("status", "contacted"),
+    ]
     assert {e["user_id"] for e in events} == {1}  # frida, the front desk account
     html = client.get(page).get_data(as_text=True)
     assert "Test front_desk" in html and "Left number" in html and "Try again after 5pm" in html
     assert "Phone call, left a voicemail" in html
     assert [r["action"] for r in audit_rows(app)] == [
-        "login_ok", "view_request", "contact_attempt", "view_request", "contact_attempt",
-        "view_request", "note_added", "view_request", "status_change", "view_request"]
+        "login_ok",
+        "view_request",
+        "contact_attempt",
+        "view_request",
+        "contact_attempt",
+        "view_request",
+        "note_added",
+        "view_request",
+        "status_change",
+        "view_request",
+    ]
     change = audit_rows(app, "status_change")[-1]
     assert change["object_id"] == row["reference"] and '"new": "contacted"' in change["detail"]
 
@@ -196,35 +240,69 @@ def test_unreached_calls_are_counted_in_the_queue_and_suggest_closing(auth, app,
     for n in range(3):
         post_form(client, page, page + "/calls", {"method": "phone", "outcome": "no_answer"})
         queue_html = client.get("/staff/").get_data(as_text=True)
-        assert f"Unable to reach · No answer <span class=\"muted\">({n + 1} call" in queue_html
+        assert f'Unable to reach · No answer <span class="muted">({n + 1} call' in queue_html
         assert ("Consider closing" in queue_html) == (n == 2)  # MAX_CALL_ATTEMPTS is 3
     html = client.get(page).get_data(as_text=True)
     assert "3 calls without reaching the patient" in html
-    post_form(client, page, page + "/status",
-              {"status": "closed", "status_note": "Closed: unable to reach after 3 calls."})
+    post_form(
+        client, page, page + "/status", {"status": "closed", "status_note": "Closed: unable to reach after 3 calls."}
+    )
     assert references_in(client.get("/staff/").get_data(as_text=True)) == []
 
 
-@pytest.mark.parametrize("path, data, field, message", [
-    P("/status", {"status": "new"}, "status", "Choose one of the answers shown", id="not-allowed-transition"),
-    P("/status", {}, "status", "Choose the new status", id="no-status"),
-    P("/calls", {"method": "pigeon", "outcome": "reached_booked"}, "method", "Choose one of the answers shown",
-      id="bad-method"),
-    P("/calls", {"method": "phone"}, "outcome", "Choose what happened", id="no-outcome"),
-    P("/calls", {"method": "phone", "outcome": "message_sent"}, "method",
-      "“Message sent” goes with a text message or an email, not a phone call", id="message-sent-by-phone"),
-    P("/calls", {"method": "email", "outcome": "voicemail"}, "method", "not an email", id="voicemail-by-email"),
-    P("/calls", {"method": "phone", "outcome": "reached_booked", "call_back": "2099-01-01T10:00"}, "call_back",
-      "needs no call-back", id="booked-with-call-back"),
-    P("/calls", {"method": "phone", "outcome": "no_answer", "call_back": "2020-01-01T10:00"}, "call_back",
-      "The call-back time has passed", id="call-back-in-the-past"),
-    P("/calls", {"method": "phone", "outcome": "no_answer", "call_back": "tomorrow"}, "call_back",
-      "Enter the call-back date and time", id="call-back-not-a-time"),
-    P("/calls", {"method": "phone", "outcome": "no_answer", "call_back": "9999-12-31T23:59"}, "call_back",
-      "within 90 days", id="call-back-at-the-end-of-time"),
-    P("/notes", {"note": "  "}, "note", "Write the note first", id="empty-note"),
-    P("/notes", {"note": "x" * 2001}, "note", "2000", id="long-note"),
-])
+@pytest.mark.parametrize(
+    "path, data, field, message",
+    [
+        P("/status", {"status": "new"}, "status", "Choose one of the answers shown", id="not-allowed-transition"),
+        P("/status", {}, "status", "Choose the new status", id="no-status"),
+        P(
+            "/calls",
+            {"method": "pigeon", "outcome": "reached_booked"},
+            "method",
+            "Choose one of the answers shown",
+            id="bad-method",
+        ),
+        P("/calls", {"method": "phone"}, "outcome", "Choose what happened", id="no-outcome"),
+        P(
+            "/calls",
+            {"method": "phone", "outcome": "message_sent"},
+            "method",
+            "“Message sent” goes with a text message or an email, not a phone call",
+            id="message-sent-by-phone",
+        ),
+        P("/calls", {"method": "email", "outcome": "voicemail"}, "method", "not an email", id="voicemail-by-email"),
+        P(
+            "/calls",
+            {"method": "phone", "outcome": "reached_booked", "call_back": "2099-01-01T10:00"},
+            "call_back",
+            "needs no call-back",
+            id="booked-with-call-back",
+        ),
+        P(
+            "/calls",
+            {"method": "phone", "outcome": "no_answer", "call_back": "2020-01-01T10:00"},
+            "call_back",
+            "The call-back time has passed",
+            id="call-back-in-the-past",
+        ),
+        P(
+            "/calls",
+            {"method": "phone", "outcome": "no_answer", "call_back": "tomorrow"},
+            "call_back",
+            "Enter the call-back date and time",
+            id="call-back-not-a-time",
+        ),
+        P(
+            "/calls",
+            {"method": "phone", "outcome": "no_answer", "call_back": "9999-12-31T23:59"},
+            "call_back",
+            "within 90 days",
+            id="call-back-at-the-end-of-time",
+        ),
+        P("/notes", {"note": "  "}, "note", "Write the note first", id="empty-note"),
+        P("/notes", {"note": "x" * 2001}, "note", "2000", id="long-note"),
+    ],
+)
 def test_bad_actions_show_errors_and_change_nothing(auth, app, client, make_request, path, data, field, message):
     row = make_request()
     page = f"/staff/requests/{row['reference']}"
@@ -266,9 +344,9 @@ def test_admin_sees_no_patient_data(auth, app, client, make_request):
 
 # CSV export
 
+
 def test_csv_export_streams_the_filtered_queue_with_formulas_escaped(auth, app, client, make_request):
-    wanted = make_request(POSSIBLE, name="=HYPERLINK(\"http://evil\")", email="@evil.example",
-                          location="Northside")
+    wanted = make_request(POSSIBLE, name='=HYPERLINK("http://evil")', email="@evil.example", location="Northside")
     make_request(LIKELY, location="Main office")
     auth.login()
     response = client.get("/staff/export.csv?location=Northside")
@@ -277,29 +355,51 @@ def test_csv_export_streams_the_filtered_queue_with_formulas_escaped(auth, app, 
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["reference", "name", "phone", "email", "location", "outcome", "flags", "status",
-                       "submitted", "due"]
+    assert rows[0] == [
+        "reference",
+        "name",
+        "phone",
+        "email",
+        "location",
+        "outcome",
+        "flags",
+        "status",
+        "submitted",
+        "due",
+    ]
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["reference"] == format_reference(wanted["reference"])
-    assert row["name"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["name"] == '\'=HYPERLINK("http://evil")'
     assert row["email"] == "'@evil.example"
     assert row["phone"] == wanted["phone"]  # a phone number in E.164 is written as it is, not as a formula
     assert row["outcome"] == "possible" and row["flags"] == "bleeding_risk" and row["status"] == "new"
     # Times in clinic time, with their offset (New York: -05:00 or -04:00)
     due = datetime.fromisoformat(row["due"])
-    assert due == datetime.fromisoformat(wanted["due_at"]) and due.utcoffset() in (timedelta(hours=-5),
-                                                                                   timedelta(hours=-4))
+    assert due == datetime.fromisoformat(wanted["due_at"]) and due.utcoffset() in (
+        timedelta(hours=-5),
+        timedelta(hours=-4),
+    )
     export = audit_rows(app, "export_queue")[-1]
     assert '"location": "Northside"' in export["detail"]
 
 
-@pytest.mark.parametrize("value, written", [
-    P("=1+1", "'=1+1"), P("+1", "'+1"), P("-1", "'-1"), P("@SUM(A1)", "'@SUM(A1)"),
-    P("\tx", "'\tx"), P("plain", "plain"), P(None, ""), P(3, "3"),
-    P("+12025550104", "+12025550104", id="phone-e164-kept"), P("+1 202 555", "'+1 202 555", id="not-e164"),
-    P("+1202555010412345", "'+1202555010412345", id="too-long-for-e164"),
-])
+@pytest.mark.parametrize(
+    "value, written",
+    [
+        P("=1+1", "'=1+1"),
+        P("+1", "'+1"),
+        P("-1", "'-1"),
+        P("@SUM(A1)", "'@SUM(A1)"),
+        P("\tx", "'\tx"),
+        P("plain", "plain"),
+        P(None, ""),
+        P(3, "3"),
+        P("+12025550104", "+12025550104", id="phone-e164-kept"),
+        P("+1 202 555", "'+1 202 555", id="not-e164"),
+        P("+1202555010412345", "'+1202555010412345", id="too-long-for-e164"),
+    ],
+)
 def test_formula_cells_are_neutralised(value, written):
     from screening.csv_export import cell
 
@@ -307,6 +407,7 @@ def test_formula_cells_are_neutralised(value, written):
 
 
 # Audit trail
+
 
 def test_audit_log_is_append_only(app, auth, client):
     auth.login()
@@ -345,8 +446,13 @@ def test_audit_rows_name_who_what_which_when_and_where_but_no_health_data(app, a
 
 
 def test_request_page_shows_best_times_voicemail_language_interpreter_and_access_needs(auth, client, make_request):
-    row = make_request(best_times='["morning", "afternoon"]', voicemail_ok=0, language="Spanish", interpreter=1,
-                       accessibility_needs="Uses a wheelchair")
+    row = make_request(
+        best_times='["morning", "afternoon"]',
+        voicemail_ok=0,
+        language="Spanish",
+        interpreter=1,
+        accessibility_needs="Uses a wheelchair",
+    )
     auth.login()
     html = client.get(f"/staff/requests/{row['reference']}").get_data(as_text=True)
     assert "Mornings; Afternoons" in html
@@ -354,12 +460,15 @@ def test_request_page_shows_best_times_voicemail_language_interpreter_and_access
     assert "Uses a wheelchair" in html
 
 
-@pytest.mark.parametrize("typed", [
-    P("{a}-{b}", id="as-printed"),
-    P("{a} {b}", id="with-a-space"),
-    P("{la}{lb}", id="lowercase-run-together"),
-    P("{oa}-{ob}", id="look-alikes-O-I-L"),
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        P("{a}-{b}", id="as-printed"),
+        P("{a} {b}", id="with-a-space"),
+        P("{la}{lb}", id="lowercase-run-together"),
+        P("{oa}-{ob}", id="look-alikes-O-I-L"),
+    ],
+)
 def test_a_reference_is_found_however_it_is_read_out(auth, client, make_request, typed, monkeypatch):
     from screening.patient import submissions
 

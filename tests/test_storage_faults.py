@@ -5,6 +5,7 @@ The faults are real SQLite refusals: a database with 512-byte pages and
 gives), and `query_only` refuses every write (SQLITE_READONLY, what a read-only
 file gives).
 """
+
 import json
 import re
 import sqlite3
@@ -39,6 +40,7 @@ def page_count(app):
 @pytest.fixture(params=["disk full", "read-only"])
 def fault(request, app, monkeypatch):
     """Start the fault with fault.start(); fault.stop() is the administrator fixing it."""
+
     class Fault:
         kind = request.param
 
@@ -75,10 +77,13 @@ def answer_until(patient, last_step_id):
 
     patient.start()
     definition = questionnaire.current()
-    for step in definition.steps[:definition.step_ids.index(last_step_id)]:
+    for step in definition.steps[: definition.step_ids.index(last_step_id)]:
         items = definition.shown_items(step, LIKELY)
-        patient.answer(step.id, {i.link_id: LIKELY[i.link_id] for i in items if i.link_id in LIKELY},
-                       asked=" ".join(i.link_id for i in items))
+        patient.answer(
+            step.id,
+            {i.link_id: LIKELY[i.link_id] for i in items if i.link_id in LIKELY},
+            asked=" ".join(i.link_id for i in items),
+        )
 
 
 def test_a_step_that_cannot_be_saved_says_so_and_shows_the_answers_again(app, fault):
@@ -125,7 +130,9 @@ def test_a_request_that_cannot_be_stored_keeps_every_detail_and_stores_once_afte
 def test_healthz_proves_the_database_is_writable_and_recovers(app, fault):
     client = app.test_client()
     assert client.get("/healthz").get_json() == {
-        "status": "ok", "checks": {"database": "ok", "writable": "ok", "outbox": "ok"}}
+        "status": "ok",
+        "checks": {"database": "ok", "writable": "ok", "outbox": "ok"},
+    }
     fault.start()
     response = client.get("/healthz")
     assert response.status_code == 503  # says which check failed, and nothing else

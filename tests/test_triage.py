@@ -1,4 +1,5 @@
 """Red flags through the real forms: the advice follows the patient, and the clinic calls sooner."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,12 +15,16 @@ def _before(html, first, then):
     return first in html and then in html and html.index(first) < html.index(then)
 
 
-@pytest.mark.parametrize("answers, tier, words, hidden", [
-    P(URGENT, "emergency", EMERGENCY_WORDS, SAME_DAY_WORDS, id="emergency"),
-    P(SAME_DAY, "same_day", SAME_DAY_WORDS, EMERGENCY_WORDS, id="same-day"),
-])
+@pytest.mark.parametrize(
+    "answers, tier, words, hidden",
+    [
+        P(URGENT, "emergency", EMERGENCY_WORDS, SAME_DAY_WORDS, id="emergency"),
+        P(SAME_DAY, "same_day", SAME_DAY_WORDS, EMERGENCY_WORDS, id="same-day"),
+    ],
+)
 def test_urgent_advice_on_the_urgent_page_the_summary_and_the_confirmation(
-        app, patient, client, db, staff, auth, make_request, answers, tier, words, hidden):
+    app, patient, client, db, staff, auth, make_request, answers, tier, words, hidden
+):
     routine = make_request(LIKELY, due_in_hours=1)  # due sooner, but not urgent
     response = patient.complete(answers)
     assert response.headers["Location"] == "/summary"  # the last step; the urgent page came after red flags
@@ -79,11 +84,14 @@ def test_whiplash_years_ago_is_not_an_emergency(patient):
     assert 'value="trauma"' not in patient.page("/step/urgent")
 
 
-@pytest.mark.parametrize("regions, spread, shown", [
-    P(["low_back"], "above_knee_elbow", True, id="low-back-spreading"),
-    P(["low_back"], "stays", False, id="low-back-staying"),
-    P(["neck"], "above_knee_elbow", False, id="neck-spreading"),
-])
+@pytest.mark.parametrize(
+    "regions, spread, shown",
+    [
+        P(["low_back"], "above_knee_elbow", True, id="low-back-spreading"),
+        P(["low_back"], "stays", False, id="low-back-staying"),
+        P(["neck"], "above_knee_elbow", False, id="neck-spreading"),
+    ],
+)
 def test_summary_says_which_new_symptoms_mean_emergency_care(patient, regions, spread, shown):
     answers = {**LIKELY, "pain_regions": regions, "pain_spread": spread}
     if spread != "stays":

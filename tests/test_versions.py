@@ -1,4 +1,5 @@
 """A database from before 2.0.0, upgraded: v1 screenings read as v1, v1 drafts resume under v2."""
+
 import csv
 import io
 import json
@@ -19,9 +20,22 @@ from .conftest import AuthActions, test_settings
 
 V1_URGENT = v1_likely(red_flags=["trauma"], blood_thinners=["aspirin"])
 # An unfinished v1 draft: its red flags, blood thinners and PEG are asked again under v2.
-V1_DRAFT = {key: V1_URGENT[key] for key in (
-    "age_band", "pain_regions", "pain_duration", "pain_spread", "red_flags", "worse_with", "treatments_tried",
-    "treatment_duration", "treatment_relief", "blood_thinners", "peg_pain")}
+V1_DRAFT = {
+    key: V1_URGENT[key]
+    for key in (
+        "age_band",
+        "pain_regions",
+        "pain_duration",
+        "pain_spread",
+        "red_flags",
+        "worse_with",
+        "treatments_tried",
+        "treatment_duration",
+        "treatment_relief",
+        "blood_thinners",
+        "peg_pain",
+    )
+}
 
 
 @pytest.fixture
@@ -30,16 +44,33 @@ def upgraded(tmp_path):
     path = str(tmp_path / "old.db")
     db = connect(path)
     migrations.apply(db, stop_before="m005_draft_questionnaire_version")  # the schema 1.0.0 shipped with
-    contact = {"full_name": "Vera Old", "phone": "+12025550111", "email": None, "date_of_birth": "1960-05-01",
-               "preferred_contact": "phone", "best_time": "morning", "location": "Main office",
-               "patient_status": "new", "insurance": None, "message": ""}
-    reference, _ = submissions.submit_request(db, drafts.new_token(), v1.assess(V1_URGENT), contact,
-                                              lambda now: now + timedelta(hours=24))
+    contact = {
+        "full_name": "Vera Old",
+        "phone": "+12025550111",
+        "email": None,
+        "date_of_birth": "1960-05-01",
+        "preferred_contact": "phone",
+        "best_time": "morning",
+        "location": "Main office",
+        "patient_status": "new",
+        "insurance": None,
+        "message": "",
+    }
+    reference, _ = submissions.submit_request(
+        db, drafts.new_token(), v1.assess(V1_URGENT), contact, lambda now: now + timedelta(hours=24)
+    )
     token = drafts.new_token()
     now = clock.now()
-    db.execute("INSERT INTO drafts (id, answers, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-               [drafts.draft_id(token), json.dumps(V1_DRAFT), clock.iso(now), clock.iso(now),
-                clock.iso(now.replace(year=now.year + 1))])
+    db.execute(
+        "INSERT INTO drafts (id, answers, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        [
+            drafts.draft_id(token),
+            json.dumps(V1_DRAFT),
+            clock.iso(now),
+            clock.iso(now),
+            clock.iso(now.replace(year=now.year + 1)),
+        ],
+    )
     db.close()
     init_db(path)  # the upgrade
     app = create_app(test_settings(tmp_path, DATABASE=path))
@@ -50,8 +81,15 @@ def upgraded(tmp_path):
 def physician(upgraded, password_hashes):
     app, reference, _token = upgraded
     db = connect(app.config["DATABASE"])
-    db["users"].insert({"username": "dr_patel", "display_name": "Dr", "role": "physician",
-                        "password_hash": password_hashes["physician"], "created_at": "2026-01-01T00:00:00+00:00"})
+    db["users"].insert(
+        {
+            "username": "dr_patel",
+            "display_name": "Dr",
+            "role": "physician",
+            "password_hash": password_hashes["physician"],
+            "created_at": "2026-01-01T00:00:00+00:00",
+        }
+    )
     db.close()
     client = app.test_client()
     AuthActions(client).login("physician")
@@ -74,8 +112,10 @@ def test_v1_intake_keeps_v1_wording_codes_flags_and_versions(upgraded, physician
 def test_v1_and_v2_rows_in_one_screenings_csv(upgraded, physician, password_hashes):
     app, reference, _token = upgraded
     from screening.assessment import assess
+
     with app.app_context():
         from screening.db import get_db
+
         submissions.store_screening(get_db(), "a-v2-draft", assess(LIKELY))
     rows = list(csv.DictReader(io.StringIO(physician.get("/staff/screenings.csv").get_data(as_text=True))))
     old, new = rows
@@ -92,11 +132,15 @@ def test_v1_fhir_export_is_v1_and_validates(upgraded, physician):
     QuestionnaireResponse.model_validate(resource)
     assert resource["questionnaire"].endswith("/Questionnaire/mbb-screening|1.0.0")
     assert [g["linkId"] for g in resource["item"]][0] == "about"  # v1's steps
-    codes = [a["valueCoding"]["code"] for g in resource["item"] for i in g["item"] if i["linkId"] == "red_flags"
-             for a in i["answer"]]
+    codes = [
+        a["valueCoding"]["code"]
+        for g in resource["item"]
+        for i in g["item"]
+        if i["linkId"] == "red_flags"
+        for a in i["answer"]
+    ]
     assert codes == ["trauma"]
-    assert answers_from_response(questionnaire.definition("1.0.0"), resource) == \
-        v1.assess(V1_URGENT).answers
+    assert answers_from_response(questionnaire.definition("1.0.0"), resource) == v1.assess(V1_URGENT).answers
     v1_questionnaire = physician.get("/questionnaire.json?version=1.0.0").json
     assert resource["questionnaire"] == f"{v1_questionnaire['url']}|{v1_questionnaire['version']}"
 
@@ -111,8 +155,9 @@ def test_a_v1_draft_resumes_under_v2_at_the_first_unanswered_question(upgraded):
     carried = json.loads(row["answers"])
     assert row["questionnaire_version"] == "2.0.0"
     assert "red_flags" not in carried and "blood_thinners" not in carried and "peg_pain" not in carried
-    assert {k: carried[k] for k in ("age_band", "pain_regions", "pain_duration", "treatment_duration")} == \
-        {k: V1_DRAFT[k] for k in ("age_band", "pain_regions", "pain_duration", "treatment_duration")}
+    assert {k: carried[k] for k in ("age_band", "pain_regions", "pain_duration", "treatment_duration")} == {
+        k: V1_DRAFT[k] for k in ("age_band", "pain_regions", "pain_duration", "treatment_duration")
+    }
     html = client.get("/step/pain").headers.get("Location")
     assert html == "/step/urgent"  # cannot skip the red flags
     page = client.get("/step/urgent").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Administration: staff accounts and the audit trail. No patient data here."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -4,6 +4,7 @@ Dates are the clinic's calendar days (an entry at 11 p.m. in New York belongs to
 next UTC one). A date that cannot be read is an error said next to its field, never "no filter", so a
 mistyped range never shows (or exports) everything.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,13 @@ class AuditFilters:
 
     def as_args(self) -> dict[str, str]:
         """The filters as query-string values (for page links and the CSV link)."""
-        args = {"user": self.user, "action": self.action, "record": self.record,
-                "from": self.start and self.start.isoformat(), "to": self.end and self.end.isoformat()}
+        args = {
+            "user": self.user,
+            "action": self.action,
+            "record": self.record,
+            "from": self.start and self.start.isoformat(),
+            "to": self.end and self.end.isoformat(),
+        }
         return {key: str(value) for key, value in args.items() if value}
 
     def for_audit(self) -> dict[str, Any]:
@@ -47,9 +53,11 @@ class AuditFilters:
 
 
 def read_filters(args: Mapping[str, str]) -> AuditFilters:
-    filters = AuditFilters(user=params.whole_number(args.get("user")),
-                           action=args.get("action") if args.get("action") in audit.ACTIONS else None,
-                           record=(args.get("record") or "").strip()[:64])
+    filters = AuditFilters(
+        user=params.whole_number(args.get("user")),
+        action=args.get("action") if args.get("action") in audit.ACTIONS else None,
+        record=(args.get("record") or "").strip()[:64],
+    )
     asked = params.date_range(args)
     filters.start, filters.end, filters.errors = asked.start, asked.end, asked.errors
     return filters
@@ -95,8 +103,9 @@ SELECT = """SELECT a.*, u.username, u.display_name, o.username AS object_usernam
             LEFT JOIN users o ON a.object_type = 'user' AND o.id = CAST(a.object_id AS INTEGER)"""
 
 
-def entries(db: Database, filters: AuditFilters, zone: ZoneInfo, limit: int | None = None,
-            offset: int = 0) -> Iterator[dict]:
+def entries(
+    db: Database, filters: AuditFilters, zone: ZoneInfo, limit: int | None = None, offset: int = 0
+) -> Iterator[dict]:
     """Newest first; with `limit`, one page of them."""
     clause, values = where(db, filters, zone)
     sql = SELECT + clause + " ORDER BY a.id DESC"  # fixed clauses; every value is bound
@@ -159,6 +168,13 @@ CSV_HEADER = ["When (clinic time)", "When (UTC)", "Who", "Role", "Action", "Reco
 
 def csv_rows(rows: Iterator[dict], zone: ZoneInfo) -> Iterator[list[str]]:
     for row in rows:
-        yield [time_in_words(row["at"], zone), row["at"], row["username"] or "", row["role"] or "",
-               action_in_words(row["action"]), record_in_words(row), row["address"] or "",
-               "; ".join(f"{label}: {value}" for label, value in detail_in_words(row["detail"]))]
+        yield [
+            time_in_words(row["at"], zone),
+            row["at"],
+            row["username"] or "",
+            row["role"] or "",
+            action_in_words(row["action"]),
+            record_in_words(row),
+            row["address"] or "",
+            "; ".join(f"{label}: {value}" for label, value in detail_in_words(row["detail"])),
+        ]

@@ -14,15 +14,21 @@ class PasswordFields:
 
 
 def username_field() -> StringField:
-    return StringField("Username", validators=[
-        DataRequired("Enter a username"), Length(min=2, max=64, message="Use 2 to 64 characters"),
-        Regexp(r"^[A-Za-z0-9._-]+$", message="Use letters, digits, dots, dashes or underscores"),
-    ])
+    return StringField(
+        "Username",
+        validators=[
+            DataRequired("Enter a username"),
+            Length(min=2, max=64, message="Use 2 to 64 characters"),
+            Regexp(r"^[A-Za-z0-9._-]+$", message="Use letters, digits, dots, dashes or underscores"),
+        ],
+    )
 
 
 def display_name_field() -> StringField:
-    return StringField("Full name", validators=[DataRequired("Enter the person's name"),
-                                                Length(max=100, message="Use at most 100 characters")])
+    return StringField(
+        "Full name",
+        validators=[DataRequired("Enter the person's name"), Length(max=100, message="Use at most 100 characters")],
+    )
 
 
 def role_field() -> ChoiceField:
@@ -42,6 +48,7 @@ class CreateUserForm(PasswordFields, FlaskForm):
 
 class EditUserForm(FlaskForm):
     """Rename and change role in one form: each change is audited on its own."""
+
     username = username_field()
     display_name = display_name_field()
     role = role_field()

@@ -41,9 +41,14 @@ def index() -> ResponseReturnValue:
 @roles_required("admin")
 def users() -> ResponseReturnValue:
     db = get_db()
-    return render_template("admin/users.html", users=accounts.all_users(db), ROLE_NAMES=accounts.ROLE_NAMES,
-                           failures=throttle.repeated_failures(db), wait_in_words=throttle.wait_in_words,
-                           account_failures=throttle.failures_by_account(db))
+    return render_template(
+        "admin/users.html",
+        users=accounts.all_users(db),
+        ROLE_NAMES=accounts.ROLE_NAMES,
+        failures=throttle.repeated_failures(db),
+        wait_in_words=throttle.wait_in_words,
+        account_failures=throttle.failures_by_account(db),
+    )
 
 
 @bp.post("/sign-in-failures/clear")
@@ -76,8 +81,9 @@ def create_user() -> ResponseReturnValue:
             form.username.errors.append("That username is taken")
         else:
             with db.atomic():
-                user = accounts.create(db, form.username.data, form.display_name.data.strip(), form.role.data,
-                                       form.password.data)
+                user = accounts.create(
+                    db, form.username.data, form.display_name.data.strip(), form.role.data, form.password.data
+                )
                 audit.record("user_created", "user", user.id, role=user.role, username=user.username)
             flash(f"Account “{user.username}” created.")
             return redirect(url_for("admin.users"), 303)
@@ -96,8 +102,15 @@ def _change(user, action: str, done: str, **changes) -> str | None:
         with immediate_transaction(db):
             changed = accounts.update(db, user, **changes)
             for field, (before, after) in changed.items():
-                audit.record(CHANGE_ACTIONS.get(field) or action, "user", user.id, username=user.username,
-                             change=field, before=before, after=after)
+                audit.record(
+                    CHANGE_ACTIONS.get(field) or action,
+                    "user",
+                    user.id,
+                    username=user.username,
+                    change=field,
+                    before=before,
+                    after=after,
+                )
     except accounts.LastAdministrator as refused:
         return str(refused)
     if changed:
@@ -158,8 +171,14 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         if taken and taken.id != user.id:
             form.username.errors.append("That username is taken")
         else:
-            refused = _change(user, "user_renamed", f"Account “{username}” saved.", username=username,
-                              display_name=form.display_name.data.strip(), role=form.role.data)
+            refused = _change(
+                user,
+                "user_renamed",
+                f"Account “{username}” saved.",
+                username=username,
+                display_name=form.display_name.data.strip(),
+                role=form.role.data,
+            )
             if not refused:
                 return redirect(url_for("admin.users"), 303)
             form.role.errors.append(refused)
@@ -196,9 +215,17 @@ def audit_trail() -> ResponseReturnValue:
         rows = list(audit_trail_view.entries(db, filters, zone, AUDIT_PAGE + 1, (page - 1) * AUDIT_PAGE))
     audit.record("view_audit", filters=filters.for_audit(), page=page)
     html = render_template(
-        "admin/audit.html", rows=rows[:AUDIT_PAGE], has_more=len(rows) > AUDIT_PAGE, page=page, filters=filters,
-        args=filters.as_args(), users=accounts.all_users(db), actions=audit.ACTIONS, zone=zone,
-        view=audit_trail_view, ROLE_NAMES=accounts.ROLE_NAMES,
+        "admin/audit.html",
+        rows=rows[:AUDIT_PAGE],
+        has_more=len(rows) > AUDIT_PAGE,
+        page=page,
+        filters=filters,
+        args=filters.as_args(),
+        users=accounts.all_users(db),
+        actions=audit.ACTIONS,
+        zone=zone,
+        view=audit_trail_view,
+        ROLE_NAMES=accounts.ROLE_NAMES,
     )
     return html, 400 if filters.errors else 200
 
@@ -221,8 +248,9 @@ def audit_export() -> ResponseReturnValue:
             yield from csv_export.stream(audit_trail_view.CSV_HEADER, audit_trail_view.csv_rows(rows, zone))
 
     filename = f"audit-trail-{clock.now().astimezone(zone).date().isoformat()}.csv"
-    return Response(generate(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        generate(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @bp.get("/outbox")
@@ -232,8 +260,9 @@ def outbox_page() -> ResponseReturnValue:
     status = status if status in ("pending", "sending", "sent", "failed") else None
     db = get_db()
     audit.record("view_outbox")
-    return render_template("admin/outbox.html", messages=outbox.listing(db, status), counts=outbox.counts(db),
-                           status=status)
+    return render_template(
+        "admin/outbox.html", messages=outbox.listing(db, status), counts=outbox.counts(db), status=status
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")

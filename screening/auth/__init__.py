@@ -1,4 +1,5 @@
 """Staff sign-in, sessions and access control: everything not public needs a signed-in user."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,9 +22,11 @@ ABSOLUTE_LIMIT = timedelta(hours=12)
 
 def roles_required(*roles: str):
     """Declare who may use a view. Views without a declaration are refused to everyone."""
+
     def decorate(view):
         view.allowed_roles = frozenset(roles)
         return view
+
     return decorate
 
 

@@ -17,10 +17,14 @@ from . import bp, home_for, roles_required, throttle, users
 from .forms import LoginForm
 
 FAILED = "That username and password do not match. Check them and try again."
-THROTTLED = ("Too many failed sign-ins for this username or from this network. Wait {wait}, then try again. "
-             "If you did not make these attempts, tell the clinic's administrator.")
-FLOODED = ("Too many failed sign-ins from this network. Try again at {at} (in {wait}). "
-           "If nobody here made these attempts, tell the clinic's administrator.")
+THROTTLED = (
+    "Too many failed sign-ins for this username or from this network. Wait {wait}, then try again. "
+    "If you did not make these attempts, tell the clinic's administrator."
+)
+FLOODED = (
+    "Too many failed sign-ins from this network. Try again at {at} (in {wait}). "
+    "If nobody here made these attempts, tell the clinic's administrator."
+)
 DEVICE_COOKIE = "staff_device"
 DEVICE_DAYS = 365
 # A path inside the staff or admin areas, in plain URL characters: no scheme, host, "//" or control characters.
@@ -72,8 +76,13 @@ def _flooded(limit) -> object:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], exempt_when=_from_known_device,
-               deduct_when=_failed, on_breach=_flooded)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    exempt_when=_from_known_device,
+    deduct_when=_failed,
+    on_breach=_flooded,
+)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -93,14 +102,23 @@ def login() -> ResponseReturnValue:
             audit.record("login_ok", "user", user.id, user=user, known_device=bool(device))
             response = redirect(_safe_next(request.args.get("next")) or home_for(user), 303)
             response.set_cookie(
-                DEVICE_COOKIE, _devices().dumps({"u": username.casefold(), "d": device or secrets.token_urlsafe(16)}),
-                max_age=DEVICE_DAYS * 86400, path=url_for("auth.login"), httponly=True, samesite="Strict",
+                DEVICE_COOKIE,
+                _devices().dumps({"u": username.casefold(), "d": device or secrets.token_urlsafe(16)}),
+                max_age=DEVICE_DAYS * 86400,
+                path=url_for("auth.login"),
+                httponly=True,
+                samesite="Strict",
                 secure=current_app.config["SESSION_COOKIE_SECURE"],
             )
             return response
         if outcome == "throttled":
-            audit.record("login_throttled", "user" if user else None, user.id if user else None, user=user,
-                         wait_seconds=round(wait.total_seconds()))
+            audit.record(
+                "login_throttled",
+                "user" if user else None,
+                user.id if user else None,
+                user=user,
+                wait_seconds=round(wait.total_seconds()),
+            )
             message = THROTTLED.format(wait=throttle.wait_in_words(wait))
             page = render_template("auth/login.html", form=form, message=message)
             return page, 429, {"Retry-After": str(max(1, math.ceil(wait.total_seconds())))}

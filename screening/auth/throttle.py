@@ -14,6 +14,7 @@ the keys it was counted on. Keys use the username as typed (case-folded) and
 exist whether or not the account does, so throttling tells nothing about which
 accounts exist.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,12 @@ def begin_attempt(db: Database, attempt_keys: list[str]) -> timedelta | None:
     """
     now = clock.now()
     with immediate_transaction(db):
-        rows = list(db.query("SELECT * FROM sign_in_throttle WHERE key IN (SELECT value FROM json_each(?))",
-                             [json.dumps(attempt_keys)]))
+        rows = list(
+            db.query(
+                "SELECT * FROM sign_in_throttle WHERE key IN (SELECT value FROM json_each(?))",
+                [json.dumps(attempt_keys)],
+            )
+        )
         wait = max((_wait(row, now) for row in rows), default=timedelta(0))
         if wait > timedelta(0):
             return wait
@@ -89,8 +94,10 @@ def clear_address(db: Database, address: str) -> int:
 
 def failures_by_account(db: Database) -> dict[str, int]:
     """Recent failures per username typed (case-folded), for the accounts page's Unlock buttons."""
-    rows = db.query("SELECT key, failures FROM sign_in_throttle WHERE key LIKE 'account:%' AND last_failure_at >= ?",
-                    [clock.iso(clock.now() - FORGET_AFTER)])
+    rows = db.query(
+        "SELECT key, failures FROM sign_in_throttle WHERE key LIKE 'account:%' AND last_failure_at >= ?",
+        [clock.iso(clock.now() - FORGET_AFTER)],
+    )
     return {row["key"].partition(":")[2]: row["failures"] for row in rows}
 
 
@@ -105,10 +112,12 @@ def wait_in_words(wait: timedelta) -> str:
 def repeated_failures(db: Database, at_least: int = 3) -> list[dict]:
     """For administrators: keys with several recent failures, most first, with how long they must wait."""
     now = clock.now()
-    rows = list(db.query(
-        "SELECT * FROM sign_in_throttle WHERE failures >= ? AND last_failure_at >= ? ORDER BY failures DESC, key",
-        [at_least, clock.iso(now - FORGET_AFTER)],
-    ))
+    rows = list(
+        db.query(
+            "SELECT * FROM sign_in_throttle WHERE failures >= ? AND last_failure_at >= ? ORDER BY failures DESC, key",
+            [at_least, clock.iso(now - FORGET_AFTER)],
+        )
+    )
     for row in rows:
         row["kind"], _, row["name"] = row["key"].partition(":")
         row["wait"] = _wait(row, now)
@@ -116,5 +125,6 @@ def repeated_failures(db: Database, at_least: int = 3) -> list[dict]:
 
 
 def purge(db: Database) -> int:
-    return db.execute("DELETE FROM sign_in_throttle WHERE last_failure_at < ?",
-                      [clock.iso(clock.now() - FORGET_AFTER)]).rowcount
+    return db.execute(
+        "DELETE FROM sign_in_throttle WHERE last_failure_at < ?", [clock.iso(clock.now() - FORGET_AFTER)]
+    ).rowcount

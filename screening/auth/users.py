@@ -1,4 +1,5 @@
 """Staff accounts: password hashing and rules, sign-in checks, and the account commands."""
+
 from __future__ import annotations
 
 import re
@@ -160,16 +161,20 @@ def update(db: Database, user: User, **changes: Any) -> dict[str, tuple[Any, Any
     if changes.get("role", user.role) not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     current = by_id(db, user.id)  # read again under the lock: the page may be stale
-    changed = {name: (getattr(current, name), value) for name, value in changes.items()
-               if value is not None and value != getattr(current, name)}
+    changed = {
+        name: (getattr(current, name), value)
+        for name, value in changes.items()
+        if value is not None and value != getattr(current, name)
+    }
     if not changed:
         return {}
     new_role = changes.get("role") or current.role
     new_active = current.active if changes.get("active") is None else changes["active"]
     stays_admin = new_role == "admin" and bool(new_active)
     if current.role == "admin" and current.active and not stays_admin and not _other_active_admins(db, user.id):
-        raise LastAdministrator("The clinic needs at least one active administrator. "
-                                "Make someone else an administrator first.")
+        raise LastAdministrator(
+            "The clinic needs at least one active administrator. Make someone else an administrator first."
+        )
     assignments = [f"{name} = :{name}" for name in changed]  # names from the fixed list above
     if ends_sessions(changed):
         assignments.append("session_version = session_version + 1")
@@ -182,8 +187,9 @@ def update(db: Database, user: User, **changes: Any) -> dict[str, tuple[Any, Any
 
 
 def _other_active_admins(db: Database, user_id: int) -> int:
-    return db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id <> ?",
-                      [user_id]).fetchone()[0]
+    return db.execute(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id <> ?", [user_id]
+    ).fetchone()[0]
 
 
 def deactivate(db: Database, user: User) -> None:
@@ -195,8 +201,9 @@ def end_sessions(db: Database, user: User) -> None:
     db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", [user.id])
 
 
-def authenticate(db: Database, username: str, password: str,
-                 attempt_keys: list[str]) -> tuple[User | None, str, timedelta | None]:
+def authenticate(
+    db: Database, username: str, password: str, attempt_keys: list[str]
+) -> tuple[User | None, str, timedelta | None]:
     """Check a sign-in. Returns (user, outcome, wait): outcome "ok", "failed" or "throttled".
 
     Exactly one password hash is checked whatever happens (a dummy one when the
@@ -229,13 +236,16 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def all_users(db: Database) -> list[dict]:
-    return list(db.query(
-        "SELECT id, username, display_name, role, active, created_at, last_login_at"
-        " FROM users ORDER BY active DESC, username"
-    ))
+    return list(
+        db.query(
+            "SELECT id, username, display_name, role, active, created_at, last_login_at"
+            " FROM users ORDER BY active DESC, username"
+        )
+    )
 
 
 # Commands
+
 
 def _prompt_password(user_label: str, *context: str) -> str:
     while True:
@@ -305,8 +315,10 @@ def ensure_admin_command():
     password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
     user = create(db, "admin", "Administrator", "admin", password)
     _audit_cli("user_created", user, role="admin")
-    click.echo(f"\n  Created the first account. Username: admin  Password: {password}\n"
-               "  It is shown only this once: sign in at /staff/login and keep it safe.\n")
+    click.echo(
+        f"\n  Created the first account. Username: admin  Password: {password}\n"
+        "  It is shown only this once: sign in at /staff/login and keep it safe.\n"
+    )
 
 
 def _audit_cli(action: str, user: User, **detail) -> None:

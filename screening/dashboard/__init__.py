@@ -1,4 +1,5 @@
 """The call-back promise, measured: weekly figures and charts for the front desk, physicians and administrators."""
+
 from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, url_prefix="/staff/dashboard")

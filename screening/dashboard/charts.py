@@ -4,6 +4,7 @@ Pure: categories and values in, rectangles, gridlines and labels out. Each chart
 alternative (a title and a description listing every value), and the page shows the same numbers in a
 table beside it.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,9 +59,17 @@ def nice_maximum(largest: float) -> float:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= largest)
 
 
-def bar_chart(chart_id: str, title: str, summary: str, categories: Sequence[str], series: Sequence[Series],
-              value_text: Callable[[float | None], str], maximum: float | None = None, ticks: int = 4,
-              counts: bool = False) -> Chart:
+def bar_chart(
+    chart_id: str,
+    title: str,
+    summary: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    value_text: Callable[[float | None], str],
+    maximum: float | None = None,
+    ticks: int = 4,
+    counts: bool = False,
+) -> Chart:
     """Grouped vertical bars, one group per category, one bar per series; a missing value draws no bar.
     With `counts`, the gridlines fall on whole numbers (no "1.5 requests")."""
     values = [v for s in series for v in s.values if v is not None]
@@ -79,18 +88,44 @@ def bar_chart(chart_id: str, title: str, summary: str, categories: Sequence[str]
                 continue
             height = (plot_bottom - plot_top) * min(value, top) / top
             x = plot_left + band * index + band * 0.15 + bar_width * number
-            bars.append(Bar(round(x, 1), round(plot_bottom - height, 1), round(bar_width, 1), round(height, 1),
-                            line.fill, value_text(value)))
+            bars.append(
+                Bar(
+                    round(x, 1),
+                    round(plot_bottom - height, 1),
+                    round(bar_width, 1),
+                    round(height, 1),
+                    line.fill,
+                    value_text(value),
+                )
+            )
     labelled = len(categories) <= MAX_LABELLED_CATEGORIES
     every = 1 if labelled else 2
-    category_labels = [(round(plot_left + band * (i + 0.5), 1), name) for i, name in enumerate(categories)
-                       if i % every == 0]
-    gridlines = [(round(plot_bottom - (plot_bottom - plot_top) * n / ticks, 1), value_text(top * n / ticks))
-                 for n in range(ticks + 1)]
+    category_labels = [
+        (round(plot_left + band * (i + 0.5), 1), name) for i, name in enumerate(categories) if i % every == 0
+    ]
+    gridlines = [
+        (round(plot_bottom - (plot_bottom - plot_top) * n / ticks, 1), value_text(top * n / ticks))
+        for n in range(ticks + 1)
+    ]
     legend = [(plot_left + 160 * n, line.name, line.fill) for n, line in enumerate(series)]
     listed = "; ".join(
         f"{name}: " + ", ".join(f"{line.name.lower()} {value_text(line.values[i])}" for line in series)
-        for i, name in enumerate(categories))
+        for i, name in enumerate(categories)
+    )
     description = f"{summary} {listed}." if categories else f"{summary} No weeks to show."
-    return Chart(chart_id, title, description, WIDTH, HEIGHT, plot_left, plot_right, plot_top, plot_bottom,
-                 gridlines, bars, category_labels, legend, labelled)
+    return Chart(
+        chart_id,
+        title,
+        description,
+        WIDTH,
+        HEIGHT,
+        plot_left,
+        plot_right,
+        plot_top,
+        plot_bottom,
+        gridlines,
+        bars,
+        category_labels,
+        legend,
+        labelled,
+    )

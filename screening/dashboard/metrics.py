@@ -10,6 +10,7 @@ Definitions (shared with the front desk's call form):
 
 Weeks are the clinic's calendar weeks, starting on Monday, in its time zone.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -84,8 +85,7 @@ def weeks_between(first: date, last: date) -> list[date]:
     return [start + timedelta(weeks=n) for n in range((last - start).days // 7 + 1)]
 
 
-def by_week(rows: Iterable[Mapping[str, Any]], weeks: list[date], now: datetime,
-            zone: ZoneInfo) -> list[WeekFigures]:
+def by_week(rows: Iterable[Mapping[str, Any]], weeks: list[date], now: datetime, zone: ZoneInfo) -> list[WeekFigures]:
     """Figures for each week in `weeks` (empty weeks included, with zeros). Each row: created_at, due_at,
     urgent, status, outcome, first_contact_at (None when nobody reached the patient yet); rows outside
     the weeks are ignored."""
@@ -118,8 +118,17 @@ def totals(weeks: list[WeekFigures]) -> WeekFigures:
     """The whole range as one: sums, and the median over every contacted request (not a median of medians)."""
     whole = WeekFigures(weeks[0].start if weeks else date.min)
     for week in weeks:
-        for name in ("received", "urgent", "kept", "missed", "waiting", "urgent_kept", "urgent_missed",
-                     "urgent_waiting", "booked"):
+        for name in (
+            "received",
+            "urgent",
+            "kept",
+            "missed",
+            "waiting",
+            "urgent_kept",
+            "urgent_missed",
+            "urgent_waiting",
+            "booked",
+        ):
             setattr(whole, name, getattr(whole, name) + getattr(week, name))
         whole.minutes_to_contact.extend(week.minutes_to_contact)
         whole.outcomes.update(week.outcomes)

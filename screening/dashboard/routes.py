@@ -54,14 +54,16 @@ def request_rows(db: Database, weeks: list[date], zone: ZoneInfo) -> list[dict]:
     """Each request received in the weeks, with its outcome and the time a call first reached the patient."""
     start = clock.iso(datetime.combine(weeks[0], time.min, zone))
     end = clock.iso(datetime.combine(weeks[-1] + timedelta(weeks=1), time.min, zone))
-    return list(db.query(
-        """SELECT r.created_at, r.due_at, r.urgent, r.status, s.outcome,
+    return list(
+        db.query(
+            """SELECT r.created_at, r.due_at, r.urgent, r.status, s.outcome,
                   (SELECT min(e.at) FROM request_events e
                     WHERE e.request_id = r.id AND e.kind = 'attempt' AND e.result = 'reached') AS first_contact_at
            FROM requests r JOIN screenings s ON s.id = r.screening_id
            WHERE r.created_at >= ? AND r.created_at < ?""",
-        [start, end],
-    ))
+            [start, end],
+        )
+    )
 
 
 def _figures() -> tuple[Range, list[metrics.WeekFigures], ZoneInfo]:
@@ -86,23 +88,42 @@ def build_charts(weeks: list[metrics.WeekFigures]) -> list[charts.Chart]:
     labels = [week_label(w.start) for w in weeks]
     return [
         charts.bar_chart(
-            "chart-received", "Requests received and booked, per week",
+            "chart-received",
+            "Requests received and booked, per week",
             "Bar chart of consultation requests received each week, and how many of them became bookings.",
-            labels, [charts.Series("Received", [w.received for w in weeks], BLUE),
-                     charts.Series("Booked", [w.booked for w in weeks], GREEN)], _count, counts=True),
+            labels,
+            [
+                charts.Series("Received", [w.received for w in weeks], BLUE),
+                charts.Series("Booked", [w.booked for w in weeks], GREEN),
+            ],
+            _count,
+            counts=True,
+        ),
         charts.bar_chart(
-            "chart-promise", "First contact within the promise, per week",
+            "chart-promise",
+            "First contact within the promise, per week",
             "Bar chart of the share of requests whose first successful call came by the promised time, for all "
             "requests and for urgent ones (a week with none decided yet has no bar).",
-            labels, [charts.Series("All requests", [w.kept_share for w in weeks], BLUE),
-                     charts.Series("Urgent", [w.urgent_kept_share for w in weeks], RED)], metrics.percent,
-            maximum=1),
+            labels,
+            [
+                charts.Series("All requests", [w.kept_share for w in weeks], BLUE),
+                charts.Series("Urgent", [w.urgent_kept_share for w in weeks], RED),
+            ],
+            metrics.percent,
+            maximum=1,
+        ),
         charts.bar_chart(
-            "chart-median", "Median time to first contact, per week",
+            "chart-median",
+            "Median time to first contact, per week",
             "Bar chart of the median time from a request to the first call that reached the patient, in hours.",
-            labels, [charts.Series("Median", [None if w.median_minutes is None else w.median_minutes / 60
-                                              for w in weeks], BLUE)],
-            lambda hours: "–" if hours is None else metrics.duration_in_words(hours * 60)),
+            labels,
+            [
+                charts.Series(
+                    "Median", [None if w.median_minutes is None else w.median_minutes / 60 for w in weeks], BLUE
+                )
+            ],
+            lambda hours: "–" if hours is None else metrics.duration_in_words(hours * 60),
+        ),
     ]
 
 
@@ -111,17 +132,41 @@ def build_charts(weeks: list[metrics.WeekFigures]) -> list[charts.Chart]:
 def promise() -> ResponseReturnValue:
     chosen, weeks, zone = _figures()
     html = render_template(
-        "dashboard/promise.html", chosen=chosen, weeks=weeks, total=metrics.totals(weeks) if weeks else None,
-        charts=build_charts(weeks) if weeks else [], metrics=metrics, week_label=week_label, zone=zone,
-        OUTCOMES=OUTCOMES, OUTCOME_LABELS=OUTCOME_LABELS, STATUSES=STATUSES, STATUS_NAMES=STATUS_NAMES,
+        "dashboard/promise.html",
+        chosen=chosen,
+        weeks=weeks,
+        total=metrics.totals(weeks) if weeks else None,
+        charts=build_charts(weeks) if weeks else [],
+        metrics=metrics,
+        week_label=week_label,
+        zone=zone,
+        OUTCOMES=OUTCOMES,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        STATUSES=STATUSES,
+        STATUS_NAMES=STATUS_NAMES,
     )
     return html, 400 if chosen.errors else 200
 
 
-CSV_HEADER = ["Week starting", "Week ending", "Received", "Urgent", "Kept the promise", "Missed the promise",
-              "Waiting, promise still ahead", "Share kept", "Urgent kept", "Urgent missed", "Urgent waiting",
-              "Urgent share kept", "Reached", "Median minutes to first contact", "Booked",
-              *(f"Outcome: {code}" for code in OUTCOMES), *(f"Status: {code}" for code in STATUSES)]
+CSV_HEADER = [
+    "Week starting",
+    "Week ending",
+    "Received",
+    "Urgent",
+    "Kept the promise",
+    "Missed the promise",
+    "Waiting, promise still ahead",
+    "Share kept",
+    "Urgent kept",
+    "Urgent missed",
+    "Urgent waiting",
+    "Urgent share kept",
+    "Reached",
+    "Median minutes to first contact",
+    "Booked",
+    *(f"Outcome: {code}" for code in OUTCOMES),
+    *(f"Status: {code}" for code in STATUSES),
+]
 
 
 def csv_row(week: metrics.WeekFigures) -> list:
@@ -129,10 +174,25 @@ def csv_row(week: metrics.WeekFigures) -> list:
         return "" if value is None else f"{value:.3f}"
 
     median = week.median_minutes
-    return [week.start.isoformat(), week.end.isoformat(), week.received, week.urgent, week.kept, week.missed,
-            week.waiting, share(week.kept_share), week.urgent_kept, week.urgent_missed, week.urgent_waiting,
-            share(week.urgent_kept_share), week.contacted, "" if median is None else round(median),
-            week.booked, *(week.outcomes[code] for code in OUTCOMES), *(week.statuses[code] for code in STATUSES)]
+    return [
+        week.start.isoformat(),
+        week.end.isoformat(),
+        week.received,
+        week.urgent,
+        week.kept,
+        week.missed,
+        week.waiting,
+        share(week.kept_share),
+        week.urgent_kept,
+        week.urgent_missed,
+        week.urgent_waiting,
+        share(week.urgent_kept_share),
+        week.contacted,
+        "" if median is None else round(median),
+        week.booked,
+        *(week.outcomes[code] for code in OUTCOMES),
+        *(week.statuses[code] for code in STATUSES),
+    ]
 
 
 @bp.get("/promise.csv")
@@ -143,5 +203,8 @@ def promise_csv() -> ResponseReturnValue:
     if chosen.errors:
         abort(400)
     filename = f"call-back-promise-{chosen.first.isoformat()}-to-{chosen.last.isoformat()}.csv"
-    return Response(csv_export.stream(CSV_HEADER, (csv_row(w) for w in weeks)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        csv_export.stream(CSV_HEADER, (csv_row(w) for w in weeks)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,4 +1,5 @@
 """Notifications: the outbox and its delivery worker (a process of its own, never a web request)."""
+
 from __future__ import annotations
 
 import sqlite3

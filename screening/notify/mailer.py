@@ -1,4 +1,5 @@
 """Turning outbox rows into email: real SMTP, or .eml files when no SMTP host is set."""
+
 from __future__ import annotations
 
 import os
@@ -55,8 +56,12 @@ class SmtpSender:
 
     def __call__(self, message: dict[str, Any]) -> None:
         config = self.config
-        host, port, security, timeout = (config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_SECURITY"],
-                                         config["SMTP_TIMEOUT"])
+        host, port, security, timeout = (
+            config["SMTP_HOST"],
+            config["SMTP_PORT"],
+            config["SMTP_SECURITY"],
+            config["SMTP_TIMEOUT"],
+        )
         email = build(message, config["MAIL_FROM"], config["SECRET_KEY"])
         if security == "ssl":
             client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())

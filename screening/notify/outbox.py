@@ -12,6 +12,7 @@ sender can tell whether it went out (the .eml file exists or not) it becomes
 `sent` or is tried again; if not (SMTP), it is never re-sent automatically: it
 becomes `failed` for an administrator to check and retry.
 """
+
 from __future__ import annotations
 
 import os
@@ -85,44 +86,67 @@ def enqueue_new_request(db: Database, settings: Settings, request: dict[str, Any
     reference = format_reference(request["reference"])
     outcome = OUTCOME_LABELS[request["outcome"]]
     # An urgent request's subject says so first, and nothing more: long subjects get cut in inboxes.
-    subject = (f"URGENT: New consultation request {reference}" if request["urgent"]
-               else f"New consultation request {reference} ({outcome.lower()})")
+    subject = (
+        f"URGENT: New consultation request {reference}"
+        if request["urgent"]
+        else f"New consultation request {reference} ({outcome.lower()})"
+    )
     with force_locale("en"):  # for the front desk, whatever language the patient's pages were in
-        body = render_template("email/new_request.txt", reference=reference, outcome=outcome,
-                               link=settings.request_link(request["reference"]),
-                               urgent=request["urgent"], due_at=request["due_at"], settings=settings)
+        body = render_template(
+            "email/new_request.txt",
+            reference=reference,
+            outcome=outcome,
+            link=settings.request_link(request["reference"]),
+            urgent=request["urgent"],
+            due_at=request["due_at"],
+            settings=settings,
+        )
     for address in settings.front_desk:
         _enqueue(db, "new_request", request["id"], address, subject, body)
     if settings.patient_confirmation and request.get("email"):
-        body = render_template("email/patient_confirmation.txt", reference=reference, settings=settings,
-                               due_at=request["due_at"])
+        body = render_template(
+            "email/patient_confirmation.txt", reference=reference, settings=settings, due_at=request["due_at"]
+        )
         # In the patient's language, like the pages they sent it from.
         subject = gettext("{clinic}: we received your request ({reference})").format(
-            clinic=settings.clinic_name, reference=reference)
+            clinic=settings.clinic_name, reference=reference
+        )
         _enqueue(db, "patient_confirmation", request["id"], request["email"], subject, body)
 
 
 def cancel_reminders(db: Database, request_id: int) -> int:
     """Withdraw a request's overdue reminders not yet sent: someone has acted on it since they were queued."""
-    return db.execute("DELETE FROM outbox WHERE request_id = ? AND kind = 'overdue_reminder' AND status = 'pending'",
-                      [request_id]).rowcount
+    return db.execute(
+        "DELETE FROM outbox WHERE request_id = ? AND kind = 'overdue_reminder' AND status = 'pending'", [request_id]
+    ).rowcount
 
 
 def enqueue_resume_link(db: Database, settings: Settings, recipient: str, code: str, expires_at: str) -> None:
     """The patient's own 'finish later' link. Nothing about their answers; the code itself is filled in
     only when the email is sent (`code` is a placeholder), so the outbox never holds it."""
-    body = render_template("email/resume_link.txt", page=f"{settings.public_base_url}/resume", code=code,
-                           expires_at=expires_at, settings=settings)
+    body = render_template(
+        "email/resume_link.txt",
+        page=f"{settings.public_base_url}/resume",
+        code=code,
+        expires_at=expires_at,
+        settings=settings,
+    )
     subject = gettext("{clinic}: your link to finish your screening").format(clinic=settings.clinic_name)
     _enqueue(db, "resume_link", None, recipient, subject, body)
 
 
-def enqueue_diary_link(db: Database, settings: Settings, request_id: int, recipient: str, code: str,
-                       expires_at: str) -> None:
+def enqueue_diary_link(
+    db: Database, settings: Settings, request_id: int, recipient: str, code: str, expires_at: str
+) -> None:
     """The patient's pain diary link after a block. No health data (not even the procedure); the code is a
     placeholder filled in only as the email is sent (screening/diary/codes.py)."""
-    body = render_template("email/diary_link.txt", page=f"{settings.public_base_url}/diary/", code=code,
-                           expires_at=expires_at, settings=settings)
+    body = render_template(
+        "email/diary_link.txt",
+        page=f"{settings.public_base_url}/diary/",
+        code=code,
+        expires_at=expires_at,
+        settings=settings,
+    )
     _enqueue(db, "diary_link", request_id, recipient, f"{settings.clinic_name}: your diary link", body)
 
 
@@ -139,21 +163,33 @@ def enqueue_overdue(db: Database, settings: Settings) -> int:
     lead = timedelta(hours=settings.reminder_hours_before_due)
     count = 0
     with db.atomic():
-        for request in list(db.query(
-            """SELECT id, reference, created_at, due_at FROM requests r WHERE status = 'new' AND due_at <= ?
+        for request in list(
+            db.query(
+                """SELECT id, reference, created_at, due_at FROM requests r WHERE status = 'new' AND due_at <= ?
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = r.id AND o.kind = 'overdue_reminder')""",
-            [clock.iso(now + lead)],
-        )):
+                [clock.iso(now + lead)],
+            )
+        ):
             created, due = clock.parse(request["created_at"]), clock.parse(request["due_at"])
             if now < due - min(lead, (due - created) / 2):
                 continue
             reference = format_reference(request["reference"])
-            body = render_template("email/overdue_reminder.txt", reference=reference, due_at=request["due_at"],
-                                   link=settings.request_link(request["reference"]),
-                                   settings=settings)
+            body = render_template(
+                "email/overdue_reminder.txt",
+                reference=reference,
+                due_at=request["due_at"],
+                link=settings.request_link(request["reference"]),
+                settings=settings,
+            )
             for address in settings.front_desk:
-                _enqueue(db, "overdue_reminder", request["id"], address,
-                         f"Reminder: request {reference} not yet called, due {staff_time(request['due_at'])}", body)
+                _enqueue(
+                    db,
+                    "overdue_reminder",
+                    request["id"],
+                    address,
+                    f"Reminder: request {reference} not yet called, due {staff_time(request['due_at'])}",
+                    body,
+                )
                 count += 1
     return count
 
@@ -165,13 +201,15 @@ def claim(db: Database, worker: str, limit: int = BATCH) -> list[dict]:
     """Take up to `limit` due messages for this worker; no other worker can take them."""
     now = clock.iso(clock.now())
     with immediate_transaction(db):
-        return list(db.query(
-            """UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1
+        return list(
+            db.query(
+                """UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1
                WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
                             ORDER BY id LIMIT ?)
                RETURNING *""",
-            [worker, now, now, limit],
-        ))
+                [worker, now, now, limit],
+            )
+        )
 
 
 INTERRUPTED = "Interrupted while sending: it may or may not have been delivered. Check, then retry."
@@ -225,16 +263,23 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
 
 
 def mark_sent(db: Database, message: dict, worker: str) -> None:
-    db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? AND claimed_by = ?",
-               [clock.iso(clock.now()), message["id"], worker])
+    db.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? AND claimed_by = ?",
+        [clock.iso(clock.now()), message["id"], worker],
+    )
 
 
 def mark_unsent(db: Database, settings: Settings, message: dict, worker: str, error: str) -> None:
     failed = message["attempts"] >= settings.max_attempts
     db.execute(
         "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND claimed_by = ?",
-        ["failed" if failed else "pending", clock.iso(clock.now() + backoff(settings, message["attempts"])),
-         error[:500], message["id"], worker],
+        [
+            "failed" if failed else "pending",
+            clock.iso(clock.now() + backoff(settings, message["attempts"])),
+            error[:500],
+            message["id"],
+            worker,
+        ],
     )
 
 
@@ -262,20 +307,25 @@ def deliver(db: Database, settings: Settings, send: Sender, worker: str) -> dict
 
 def retry(db: Database, message_id: int) -> bool:
     """An administrator's retry of a failed message: due now, attempts counted afresh."""
-    return db.execute(
-        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL"
-        " WHERE id = ? AND status = 'failed'",
-        [clock.iso(clock.now()), message_id],
-    ).rowcount == 1
+    return (
+        db.execute(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL"
+            " WHERE id = ? AND status = 'failed'",
+            [clock.iso(clock.now()), message_id],
+        ).rowcount
+        == 1
+    )
 
 
 def listing(db: Database, status: str | None = None, limit: int = 200) -> list[dict]:
-    return list(db.query(
-        """SELECT o.id, o.kind, o.recipient, o.subject, o.status, o.attempts, o.next_attempt_at, o.last_error,
+    return list(
+        db.query(
+            """SELECT o.id, o.kind, o.recipient, o.subject, o.status, o.attempts, o.next_attempt_at, o.last_error,
                   o.created_at, o.sent_at FROM outbox o WHERE :status IS NULL OR o.status = :status
            ORDER BY o.id DESC LIMIT :limit""",
-        {"status": status, "limit": limit},
-    ))
+            {"status": status, "limit": limit},
+        )
+    )
 
 
 def counts(db: Database) -> dict[str, int]:
@@ -292,8 +342,12 @@ def attention(db: Database) -> dict[str, int]:
     """What an administrator must look at: failed messages, and messages due for a while but not sent
     (the delivery worker is not running, or the mail server is down)."""
     overdue = clock.iso(clock.now() - WAITING_TOO_LONG)
-    row = next(db.query(
-        """SELECT count(*) FILTER (WHERE status = 'failed') AS failed,
+    row = next(
+        db.query(
+            """SELECT count(*) FILTER (WHERE status = 'failed') AS failed,
                   count(*) FILTER (WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?) AS waiting
-           FROM outbox""", [overdue]))
+           FROM outbox""",
+            [overdue],
+        )
+    )
     return {"failed": row["failed"], "waiting": row["waiting"]}

@@ -1,4 +1,5 @@
 """Public pages for prospective patients."""
+
 from flask import Blueprint
 
 bp = Blueprint("patient", __name__, cli_group=None)

@@ -3,6 +3,7 @@
 Only the SHA-256 of the token is stored, so a copy of the database does not
 let anyone take over a patient's draft.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,8 +33,14 @@ def create(db: Database, days: int, language: str | None = None) -> str:
     db.execute(
         "INSERT INTO drafts (id, answers, created_at, updated_at, expires_at, questionnaire_version, language)"
         " VALUES (?, '{}', ?, ?, ?, ?, ?)",
-        [draft_id(token), clock.iso(now), clock.iso(now), clock.iso(now + timedelta(days=days)),
-         questionnaire.CURRENT_VERSION, language],
+        [
+            draft_id(token),
+            clock.iso(now),
+            clock.iso(now),
+            clock.iso(now + timedelta(days=days)),
+            questionnaire.CURRENT_VERSION,
+            language,
+        ],
     )
     return token
 
@@ -42,8 +49,12 @@ def language(db: Database, token: str | None) -> str | None:
     """The language the patient chose for this draft (None: they have not chosen; the browser decides)."""
     if not token or len(token) > 64:
         return None
-    row = next(db.query("SELECT language FROM drafts WHERE id = ? AND expires_at > ?",
-                        [draft_id(token), clock.iso(clock.now())]), None)
+    row = next(
+        db.query(
+            "SELECT language FROM drafts WHERE id = ? AND expires_at > ?", [draft_id(token), clock.iso(clock.now())]
+        ),
+        None,
+    )
     return row["language"] if row else None
 
 
@@ -59,17 +70,22 @@ def load(db: Database, token: str | None) -> dict[str, Any] | None:
     """
     if not token or len(token) > 64:
         return None
-    row = next(db.query(
-        "SELECT answers, questionnaire_version FROM drafts WHERE id = ? AND expires_at > ?",
-        [draft_id(token), clock.iso(clock.now())],
-    ), None)
+    row = next(
+        db.query(
+            "SELECT answers, questionnaire_version FROM drafts WHERE id = ? AND expires_at > ?",
+            [draft_id(token), clock.iso(clock.now())],
+        ),
+        None,
+    )
     if row is None:
         return None
     answers = json.loads(row["answers"])
     if row["questionnaire_version"] != questionnaire.CURRENT_VERSION:
         answers = questionnaire.current().upgraded(answers, row["questionnaire_version"])
-        db.execute("UPDATE drafts SET answers = ?, questionnaire_version = ? WHERE id = ?",
-                   [json.dumps(answers), questionnaire.CURRENT_VERSION, draft_id(token)])
+        db.execute(
+            "UPDATE drafts SET answers = ?, questionnaire_version = ? WHERE id = ?",
+            [json.dumps(answers), questionnaire.CURRENT_VERSION, draft_id(token)],
+        )
     return answers
 
 
@@ -86,11 +102,12 @@ def delete(db: Database, token: str) -> None:
     db.execute("DELETE FROM drafts WHERE id = ?", [draft_id(token)])
 
 
-
 def keep_form(db: Database, token: str, page: str, fields: list[tuple[str, str]], **flags: bool) -> None:
     """Keep a form posted with errors for the page the browser is sent to next (post/redirect/get)."""
-    db.execute("UPDATE drafts SET pending_form = ? WHERE id = ?",
-               [json.dumps({"page": page, "fields": fields, **flags}), draft_id(token)])
+    db.execute(
+        "UPDATE drafts SET pending_form = ? WHERE id = ?",
+        [json.dumps({"page": page, "fields": fields, **flags}), draft_id(token)],
+    )
 
 
 def kept_form(db: Database, token: str, page: str) -> dict[str, Any] | None:

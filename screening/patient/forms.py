@@ -1,4 +1,5 @@
 """Patient forms: step forms built from the questionnaire definition, and the request form."""
+
 from __future__ import annotations
 
 import json
@@ -63,14 +64,20 @@ class MultiChoiceField(SelectMultipleField):
         alone = chosen & self.exclusive
         if alone and len(chosen) > 1:
             label = self.labels.get(sorted(alone)[0], gettext("None of these"))
-            raise StopValidation(gettext("“{label}” cannot be chosen with other answers. "
-                                         "Untick it, or untick the others").format(label=label))
+            raise StopValidation(
+                gettext("“{label}” cannot be chosen with other answers. Untick it, or untick the others").format(
+                    label=label
+                )
+            )
 
 
 def field_for(item: Item) -> Field:
     if item.type == TEXT:
-        return StringField(item.text, filters=[without_control_characters], validators=[
-            Length(max=TEXT_MAX, message=_l("Use %(max)d characters or fewer. A short name is enough"))])
+        return StringField(
+            item.text,
+            filters=[without_control_characters],
+            validators=[Length(max=TEXT_MAX, message=_l("Use %(max)d characters or fewer. A short name is enough"))],
+        )
     if item.type == MULTI:
         return MultiChoiceField(
             item.text,
@@ -114,8 +121,11 @@ class DateOfBirthField(Field):
     """Month, day and year as three inputs (`<name>-month` ...), easier than a picker."""
 
     PARTS = ("month", "day", "year")
-    MISSING = {"month": N_("Date of birth must include a month"), "day": N_("Date of birth must include a day"),
-               "year": N_("Date of birth must include a year")}
+    MISSING = {
+        "month": N_("Date of birth must include a month"),
+        "day": N_("Date of birth must include a day"),
+        "year": N_("Date of birth must include a year"),
+    }
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         self.process_errors = []
@@ -148,8 +158,9 @@ class DateOfBirthField(Field):
         if born > clock.now().date():
             raise StopValidation(gettext("Date of birth must be in the past"))
         if clock.age(born) < 18:
-            raise StopValidation(gettext("You must be 18 or older to request a consultation online. "
-                                         "Please call us instead"))
+            raise StopValidation(
+                gettext("You must be 18 or older to request a consultation online. Please call us instead")
+            )
         self.data = born
 
 
@@ -165,19 +176,24 @@ class SaveForLaterForm(FlaskForm):
 
 class RequestForm(FlaskForm):
     full_name = StringField(
-        _l("Full name"), filters=[without_control_characters],
-        validators=[DataRequired(_l("Enter your full name")),
-                    Length(max=200, message=_l("Name must be 200 characters or fewer"))],
+        _l("Full name"),
+        filters=[without_control_characters],
+        validators=[
+            DataRequired(_l("Enter your full name")),
+            Length(max=200, message=_l("Name must be 200 characters or fewer")),
+        ],
     )
     date_of_birth = DateOfBirthField(_l("Date of birth"))
     preferred_contact = ChoiceField(
-        _l("How should we contact you?"), required_message=_l("Choose how we should contact you"),
+        _l("How should we contact you?"),
+        required_message=_l("Choose how we should contact you"),
         choices=choices(("phone", _l("Phone call")), ("email", _l("Email")), ("either", _l("Either is fine"))),
     )
     phone = StringField(_l("Phone number"))
     email = StringField(_l("Email address"))
     best_time = MultiChoiceField(
-        _l("When are good times to call you?"), required_message=_l("Choose at least one time we can call you"),
+        _l("When are good times to call you?"),
+        required_message=_l("Choose at least one time we can call you"),
     )
     voicemail_ok = ChoiceField(
         _l("May we leave a voicemail if you do not answer?"),
@@ -185,52 +201,84 @@ class RequestForm(FlaskForm):
         choices=choices(("yes", _l("Yes")), ("no", _l("No, please call again"))),
     )
     language = ChoiceField(
-        _l("Which language do you prefer for our call?"), required_message=_l("Choose the language you prefer"),
+        _l("Which language do you prefer for our call?"),
+        required_message=_l("Choose the language you prefer"),
         choices=choices(*CALL_LANGUAGES.items(), ("other", _l("Another language"))),
     )
-    language_other = StringField(_l("Which language?"), filters=[without_control_characters], validators=[
-        Length(max=60, message=_l("Write the language in 60 characters or fewer"))])
+    language_other = StringField(
+        _l("Which language?"),
+        filters=[without_control_characters],
+        validators=[Length(max=60, message=_l("Write the language in 60 characters or fewer"))],
+    )
     interpreter = ChoiceField(
-        _l("Would you like an interpreter?"), required_message=_l("Tell us if you would like an interpreter"),
+        _l("Would you like an interpreter?"),
+        required_message=_l("Tell us if you would like an interpreter"),
         choices=choices(("no", _l("No")), ("yes", _l("Yes, please"))),
     )
     accessibility_needs = TextAreaField(
         _l("Do you need anything to make the call or the visit easier? (optional)"),
         filters=[without_control_characters],
-        validators=[Length(max=ACCESSIBILITY_MAX,
-                           message=count_message(N_("Write this in {count} characters or fewer"), ACCESSIBILITY_MAX))],
+        validators=[
+            Length(
+                max=ACCESSIBILITY_MAX,
+                message=count_message(N_("Write this in {count} characters or fewer"), ACCESSIBILITY_MAX),
+            )
+        ],
     )
     location = ChoiceField(_l("Which location would you prefer?"), required_message=_l("Choose a location"))
     patient_status = ChoiceField(
-        _l("Have you been to our clinic before?"), required_message=_l("Tell us if you have been to our clinic before"),
+        _l("Have you been to our clinic before?"),
+        required_message=_l("Tell us if you have been to our clinic before"),
         choices=choices(("new", _l("No, I am a new patient")), ("existing", _l("Yes, I have been here before"))),
     )
     insurance = ChoiceField(
         _l("What kind of health insurance do you have? (optional)"),
-        choices=choices(("medicare", _l("Medicare")), ("medicaid", _l("Medicaid")),
-                        ("commercial", _l("Insurance from an employer or a private plan")),
-                        ("self_pay", _l("No insurance: I will pay myself")), ("other", _l("Other")),
-                        (PREFER_NOT_TO_SAY, _l("I prefer not to say"))),
+        choices=choices(
+            ("medicare", _l("Medicare")),
+            ("medicaid", _l("Medicaid")),
+            ("commercial", _l("Insurance from an employer or a private plan")),
+            ("self_pay", _l("No insurance: I will pay myself")),
+            ("other", _l("Other")),
+            (PREFER_NOT_TO_SAY, _l("I prefer not to say")),
+        ),
     )
     message = TextAreaField(
-        _l("Anything else you want us to know? (optional)"), filters=[without_control_characters],
-        validators=[Length(max=MESSAGE_MAX, message=count_message(N_(
-            "Your message is over {count} characters. Shorten it, or tell us the rest when we call"), MESSAGE_MAX))],
+        _l("Anything else you want us to know? (optional)"),
+        filters=[without_control_characters],
+        validators=[
+            Length(
+                max=MESSAGE_MAX,
+                message=count_message(
+                    N_("Your message is over {count} characters. Shorten it, or tell us the rest when we call"),
+                    MESSAGE_MAX,
+                ),
+            )
+        ],
     )
     consent = BooleanField(
-        _l("I agree that the clinic may contact me about this request. I understand this "
-           "screening is not medical advice or a diagnosis."),
+        _l(
+            "I agree that the clinic may contact me about this request. I understand this "
+            "screening is not medical advice or a diagnosis."
+        ),
         validators=[DataRequired(_l("Tick the box to agree, so that we can contact you"))],
     )
     # Hidden from people; bots that fill every field give themselves away.
     website = StringField(_l("Leave this empty"))
 
-    def __init__(self, *args, locations=(), region="US", call_windows=(("morning", ""), ("afternoon", "")),
-                 language: str = "en", **kwargs):
+    def __init__(
+        self,
+        *args,
+        locations=(),
+        region="US",
+        call_windows=(("morning", ""), ("afternoon", "")),
+        language: str = "en",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         # Only the times the clinic calls in, with its hours: no promise of a call it cannot make.
-        self.best_time.choices = choices(*((code, f"{BEST_TIMES[code]}, {hours}" if hours else BEST_TIMES[code])
-                                           for code, hours in call_windows))
+        self.best_time.choices = choices(
+            *((code, f"{BEST_TIMES[code]}, {hours}" if hours else BEST_TIMES[code]) for code, hours in call_windows)
+        )
         if self.language.raw_data is None and language in CALL_LANGUAGES:
             self.language.data = language  # a first look at the form: the language of the pages they read
         self.location.choices = choices(*((name, name) for name in locations))
@@ -286,7 +334,8 @@ class RequestForm(FlaskForm):
             "best_time": self.best_times()[0],  # the earliest, for readers of the older column
             "best_times": json.dumps(self.best_times()),
             "voicemail_ok": int(self.voicemail_ok.data == "yes"),
-            "language": (self.language_other.data or "").strip() if self.language.data == "other"
+            "language": (self.language_other.data or "").strip()
+            if self.language.data == "other"
             else self.language.data,
             "interpreter": int(self.interpreter.data == "yes"),
             "accessibility_needs": (self.accessibility_needs.data or "").strip() or None,

@@ -11,6 +11,7 @@ nothing), moves the draft to the new browser under a new key (the old browser's
 key stops working, as a lost phone's should) and cancels every other code of
 that draft. Asking for a new code cancels the earlier ones: only the newest works.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,7 +38,7 @@ def code_for(link_id: str, secret: str) -> str:
 
 
 def formatted(code: str) -> str:
-    return "-".join(code[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+    return "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
 def normalize(typed: str) -> str:
@@ -56,8 +57,10 @@ def create(db: Database, draft_token: str, secret: str) -> tuple[str, str] | Non
     link_id = secrets.token_hex(16)
     with db.atomic():
         db.execute("DELETE FROM resume_links WHERE draft_id = ? AND used_at IS NULL", [draft["id"]])
-        db.execute("INSERT INTO resume_links (id, draft_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                   [_hash(code_for(link_id, secret)), draft["id"], clock.iso(clock.now()), draft["expires_at"]])
+        db.execute(
+            "INSERT INTO resume_links (id, draft_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            [_hash(code_for(link_id, secret)), draft["id"], clock.iso(clock.now()), draft["expires_at"]],
+        )
     return f"[[resume-code:{link_id}]]", draft["expires_at"]
 
 
@@ -72,10 +75,14 @@ def redeem(db: Database, typed_code: str) -> str | None:
     now = clock.iso(clock.now())
     new_token = drafts.new_token()
     with immediate_transaction(db):
-        row = next(db.query(
-            """SELECT l.draft_id FROM resume_links l JOIN drafts d ON d.id = l.draft_id
+        row = next(
+            db.query(
+                """SELECT l.draft_id FROM resume_links l JOIN drafts d ON d.id = l.draft_id
                WHERE l.id = :id AND l.used_at IS NULL AND l.expires_at > :now AND d.expires_at > :now""",
-            {"id": code_hash, "now": now}), None)
+                {"id": code_hash, "now": now},
+            ),
+            None,
+        )
         if row is None:
             return None
         old_id, new_id = row["draft_id"], drafts.draft_id(new_token)

@@ -1,4 +1,5 @@
 """The patient's path: landing, steps, urgent and age stops, summary, request, confirmation."""
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,10 @@ from ..rules.common import sorted_flags
 from . import bp, drafts, resume_links, submissions, wizard
 from .forms import RequestForm, SaveForLaterForm, answer_from_field, field_data, step_form_class
 
-EXPIRED_MESSAGE = N_("For your privacy, saved answers are deleted after {days} days, when you choose to start "
-                     "over, or when you open them on another device with an emailed link. Please start again.")
+EXPIRED_MESSAGE = N_(
+    "For your privacy, saved answers are deleted after {days} days, when you choose to start "
+    "over, or when you open them on another device with an emailed link. Please start again."
+)
 
 
 def _draft():
@@ -52,16 +55,20 @@ def _draft():
 
 def _with_draft_cookie(response, token: str, until_browser_closes: bool = False):
     response.set_cookie(
-        drafts.COOKIE_NAME, token,
+        drafts.COOKIE_NAME,
+        token,
         max_age=None if until_browser_closes else current_app.config["DRAFT_DAYS"] * 86400,
-        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
 
 
 def _without_draft_cookie(response):
-    response.delete_cookie(drafts.COOKIE_NAME, httponly=True, samesite="Lax",
-                           secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.delete_cookie(
+        drafts.COOKIE_NAME, httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"]
+    )
     return response
 
 
@@ -133,9 +140,12 @@ def _urgency(answers) -> str | None:
 def landing() -> ResponseReturnValue:
     _token, answers = _draft()
     sent_reference = _sent_reference()
-    return render_template("patient/landing.html", has_draft=answers is not None,
-                           step_count=len(i18n.definition().steps),
-                           sent_reference=format_reference(sent_reference) if sent_reference else None)
+    return render_template(
+        "patient/landing.html",
+        has_draft=answers is not None,
+        step_count=len(i18n.definition().steps),
+        sent_reference=format_reference(sent_reference) if sent_reference else None,
+    )
 
 
 @bp.get("/about-the-procedure")
@@ -145,8 +155,11 @@ def about() -> ResponseReturnValue:
 
 @bp.get("/privacy")
 def privacy() -> ResponseReturnValue:
-    return render_template("patient/privacy.html", draft_days=current_app.config["DRAFT_DAYS"],
-                           retention_days=current_app.config["ANON_SCREENING_RETENTION_DAYS"])
+    return render_template(
+        "patient/privacy.html",
+        draft_days=current_app.config["DRAFT_DAYS"],
+        retention_days=current_app.config["ANON_SCREENING_RETENTION_DAYS"],
+    )
 
 
 @bp.get("/notice-of-privacy-practices")
@@ -200,8 +213,12 @@ def step(step_id: str) -> ResponseReturnValue:
     token, answers = _draft()
     if answers is None:
         if request.method == "POST" and token and submissions.reference_for(get_db(), drafts.draft_id(token)):
-            flash(gettext("Your request had already been sent, so this change was not used. "
-                          "If something you told us has changed, please call us."))
+            flash(
+                gettext(
+                    "Your request had already been sent, so this change was not used. "
+                    "If something you told us has changed, please call us."
+                )
+            )
         return _no_draft_redirect(token)
     if not wizard.may_open(definition, current, answers):
         return redirect(_resume_target(answers))
@@ -218,8 +235,9 @@ def step(step_id: str) -> ResponseReturnValue:
             form.validate()
             check = _check_step(definition, current, form, answers)
             return _render_step(current, form, check.merged, check.errors, False, check.revealed)
-        form = form_class(data={i.link_id: field_data(i, answers[i.link_id])
-                                for i in current.items if i.link_id in answers})
+        form = form_class(
+            data={i.link_id: field_data(i, answers[i.link_id]) for i in current.items if i.link_id in answers}
+        )
         form.return_to.data = "summary" if request.args.get("change") else ""
         return _render_step(current, form, answers, [], csrf_failed=False, revealed=[])
 
@@ -251,8 +269,14 @@ def step(step_id: str) -> ResponseReturnValue:
         # Post/redirect/get: the browser's Back never lands on a posted page ("Confirm Form Resubmission").
         drafts.keep_form(get_db(), token, page, _posted_fields(form))
         return redirect(url_for("patient.step", step_id=current.id), 303)
-    return redirect(_url(wizard.after_continue(definition, current, merged, changing=changing,
-                                               red_flags_asked="red_flags" in check.shown_ids)), 303)
+    return redirect(
+        _url(
+            wizard.after_continue(
+                definition, current, merged, changing=changing, red_flags_asked="red_flags" in check.shown_ids
+            )
+        ),
+        303,
+    )
 
 
 @bp.post("/step/<step_id>/autosave")
@@ -271,8 +295,12 @@ def autosave(step_id: str) -> ResponseReturnValue:
     form = step_form_class(current.items)(meta={"csrf": False})  # CSRFProtect checked the token already
     form.validate()
     # Answers not (yet) valid leave what was saved before as it was.
-    drafts.save(get_db(), token, definition.shown_answers({**answers, **_valid_answers(current, form)}),
-                current_app.config["DRAFT_DAYS"])
+    drafts.save(
+        get_db(),
+        token,
+        definition.shown_answers({**answers, **_valid_answers(current, form)}),
+        current_app.config["DRAFT_DAYS"],
+    )
     return "", 204
 
 
@@ -315,8 +343,11 @@ def _check_step(definition, current, form, answers) -> StepCheck:
         elif item.link_id not in asked and item.link_id not in merged:
             field.errors = []  # newly asked because of another answer: ask, do not scold
             revealed.append(item.link_id)
-    errors = [(item, form[item.link_id].errors[0]) for item in current.items
-              if item.link_id in shown_ids and form[item.link_id].errors]
+    errors = [
+        (item, form[item.link_id].errors[0])
+        for item in current.items
+        if item.link_id in shown_ids and form[item.link_id].errors
+    ]
     return StepCheck(merged, shown_ids, errors, revealed)
 
 
@@ -326,9 +357,18 @@ def _render_step(current, form, answers, errors, csrf_failed, revealed, not_save
     form.asked.data = " ".join(shown_ids)
     number, total = definition.progress(current, answers)
     return render_template(
-        "patient/step.html", step=current, form=form, shown_ids=set(shown_ids), errors=errors,
-        csrf_failed=csrf_failed, revealed=revealed, number=number, total=total, text_max=q.TEXT_MAX,
-        not_saved=not_saved, minor=wizard.is_minor(answers),
+        "patient/step.html",
+        step=current,
+        form=form,
+        shown_ids=set(shown_ids),
+        errors=errors,
+        csrf_failed=csrf_failed,
+        revealed=revealed,
+        number=number,
+        total=total,
+        text_max=q.TEXT_MAX,
+        not_saved=not_saved,
+        minor=wizard.is_minor(answers),
     )
 
 
@@ -350,8 +390,13 @@ def urgent() -> ResponseReturnValue:
     tier = _urgency(answers)
     if not tier:
         return redirect(_resume_target(answers))
-    return render_template("patient/urgent.html", tier=tier, next_url=_resume_target(answers),
-                           minor=wizard.is_minor(answers), urgent_due=_due_if_sent_now(URGENT))
+    return render_template(
+        "patient/urgent.html",
+        tier=tier,
+        next_url=_resume_target(answers),
+        minor=wizard.is_minor(answers),
+        urgent_due=_due_if_sent_now(URGENT),
+    )
 
 
 @bp.get("/adults-only")
@@ -361,8 +406,7 @@ def adults_only() -> ResponseReturnValue:
         return detour
     if not (wizard.is_minor(answers) and _all_answered(answers)):
         return redirect(_resume_target(answers))
-    return render_template("patient/adults_only.html", first_step=i18n.definition().step_ids[0],
-                           tier=_urgency(answers))
+    return render_template("patient/adults_only.html", first_step=i18n.definition().step_ids[0], tier=_urgency(answers))
 
 
 def _finished_draft():
@@ -390,20 +434,28 @@ def _render_summary(assessment, definition, sent: dict | None = None, reference:
     watch_for = rules_module.safety_net(assessment.answers)
     flags = rules_module.FLAGS
     return render_template(
-        "patient/summary.html", a=assessment, FLAGS=flags, tier=rules_module.urgency_of_flags(assessment.flags),
+        "patient/summary.html",
+        a=assessment,
+        FLAGS=flags,
+        tier=rules_module.urgency_of_flags(assessment.flags),
         flags=[f for f in sorted_flags(assessment.flags, flags) if flags[f].kind not in ("urgent", "stop")],
         due_if_sent_now=_due_if_sent_now(assessment.outcome),
         answered=definition.answered_by_step(assessment.answers),
         watch_for=[o.label for o in definition.items["red_flags"].options if o.code in watch_for],
-        sent=sent, reference=reference, printed_on=clock.now(),
+        sent=sent,
+        reference=reference,
+        printed_on=clock.now(),
     )
 
 
 @bp.route("/request", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one keeps the details
-@limiter.limit(lambda: current_app.config["REQUEST_RATE_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.headers.get("Location", "").endswith("/done"),  # sent only
-               on_breach=lambda limit: _request_limited(limit))
+@limiter.limit(
+    lambda: current_app.config["REQUEST_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=lambda response: response.headers.get("Location", "").endswith("/done"),  # sent only
+    on_breach=lambda limit: _request_limited(limit),
+)
 def consultation_request() -> ResponseReturnValue:
     finished, detour = _finished_draft()
     if detour:
@@ -431,7 +483,11 @@ def consultation_request() -> ResponseReturnValue:
             settings = outbox.Settings.from_config(current_app.config)
             try:
                 reference, request_id = submissions.submit_request(
-                    get_db(), token, assessment, form.contact_details(), language=i18n.current_language(),
+                    get_db(),
+                    token,
+                    assessment,
+                    form.contact_details(),
+                    language=i18n.current_language(),
                     due=lambda sent: promises.due_at(assessment.outcome == URGENT, sent),
                     on_created=lambda db, row: outbox.enqueue_new_request(db, settings, row),
                 )
@@ -453,24 +509,38 @@ def consultation_request() -> ResponseReturnValue:
 
 def _request_form(**kwargs) -> RequestForm:
     config = current_app.config
-    return RequestForm(locations=config["CLINIC_LOCATIONS"], region=config["PHONE_REGION"],
-                       call_windows=promises.clinic().call_windows(promises.words()),
-                       language=i18n.current_language(), **kwargs)
+    return RequestForm(
+        locations=config["CLINIC_LOCATIONS"],
+        region=config["PHONE_REGION"],
+        call_windows=promises.clinic().call_windows(promises.words()),
+        language=i18n.current_language(),
+        **kwargs,
+    )
 
 
 def _tell_if_details_were_not_used(reference: str, form: RequestForm) -> None:
     """The request was already sent with other details (another tab): say that these were not used."""
     if form.validate() and submissions.same_contact(get_db(), reference, form.contact_details()):
         return
-    flash(gettext("This request had already been sent, from another tab or window, with the contact details "
-                  "entered there. The details you just typed were not used. If we should use them, please call us."))
+    flash(
+        gettext(
+            "This request had already been sent, from another tab or window, with the contact details "
+            "entered there. The details you just typed were not used. If we should use them, please call us."
+        )
+    )
 
 
 def _render_request(form: RequestForm, assessment, not_saved: dict | None = None) -> str:
     csrf_failed = bool("csrf_token" in form and form.csrf_token.errors)
-    return render_template("patient/request.html", form=form, a=assessment, csrf_failed=csrf_failed,
-                           tier=_urgency(assessment.answers), due_if_sent_now=_due_if_sent_now(assessment.outcome),
-                           not_saved=not_saved)
+    return render_template(
+        "patient/request.html",
+        form=form,
+        a=assessment,
+        csrf_failed=csrf_failed,
+        tier=_urgency(assessment.answers),
+        due_if_sent_now=_due_if_sent_now(assessment.outcome),
+        not_saved=not_saved,
+    )
 
 
 def _request_limited(limit) -> Response | None:
@@ -496,8 +566,12 @@ def done() -> ResponseReturnValue:
     if not reference:
         return redirect(url_for("patient.landing"))
     sent = submissions.sent_request(get_db(), reference)
-    return render_template("patient/done.html", reference=format_reference(reference), sent=sent,
-                           emailed=bool(sent and sent["email"] and current_app.config["PATIENT_CONFIRMATION_EMAIL"]))
+    return render_template(
+        "patient/done.html",
+        reference=format_reference(reference),
+        sent=sent,
+        emailed=bool(sent and sent["email"] and current_app.config["PATIENT_CONFIRMATION_EMAIL"]),
+    )
 
 
 @bp.get("/done/summary")
@@ -507,8 +581,12 @@ def sent_summary() -> ResponseReturnValue:
     sent = submissions.sent_request(get_db(), reference) if reference else None
     if sent is None:
         return redirect(url_for("patient.landing"))
-    return _render_summary(sent["assessment"], i18n.definition(sent["questionnaire_version"]), sent=sent,
-                           reference=format_reference(reference))
+    return _render_summary(
+        sent["assessment"],
+        i18n.definition(sent["questionnaire_version"]),
+        sent=sent,
+        reference=format_reference(reference),
+    )
 
 
 @bp.route("/save-for-later", methods=["GET", "POST"])
@@ -523,8 +601,9 @@ def save_for_later() -> ResponseReturnValue:
         db = get_db()
         with db.atomic():
             code, expires_at = resume_links.create(db, token, current_app.config["SECRET_KEY"])
-            outbox.enqueue_resume_link(db, outbox.Settings.from_config(current_app.config), form.email.data,
-                                       code, expires_at)
+            outbox.enqueue_resume_link(
+                db, outbox.Settings.from_config(current_app.config), form.email.data, code, expires_at
+            )
         # For the page after the redirect; the address only masked, as the session cookie is readable.
         session["saved_for_later"] = {"sent_to": masked_email(form.email.data), "expires_at": expires_at}
         return redirect(url_for("patient.save_for_later"), 303)
@@ -605,8 +684,12 @@ def _keep_typed(db, token: str, answers: dict, path: str) -> None:
     if current is not None and definition.step_applies(current, answers):
         form = step_form_class(current.items)(formdata=typed, meta={"csrf": False})
         form.validate()
-        drafts.save(db, token, definition.shown_answers({**answers, **_valid_answers(current, form)}),
-                    current_app.config["DRAFT_DAYS"])
+        drafts.save(
+            db,
+            token,
+            definition.shown_answers({**answers, **_valid_answers(current, form)}),
+            current_app.config["DRAFT_DAYS"],
+        )
         page = f"step:{current.id}"
     elif path == url_for("patient.consultation_request"):
         form = _request_form(formdata=typed, meta={"csrf": False})
@@ -624,7 +707,10 @@ def questionnaire_json() -> ResponseReturnValue:
     except LookupError:
         abort(404)
     others = [language for language in i18n.LANGUAGES if language != i18n.DEFAULT_LANGUAGE]
-    translated = ({language: i18n.definition(definition.version, language) for language in others}
-                  if definition.version == q.CURRENT_VERSION else {})  # earlier versions: English only
+    translated = (
+        {language: i18n.definition(definition.version, language) for language in others}
+        if definition.version == q.CURRENT_VERSION
+        else {}
+    )  # earlier versions: English only
     titles = {language: i18n.translate(fhir.TITLE, language) for language in others}
     return jsonify(fhir.questionnaire_resource(definition, current_app.config["FHIR_BASE_URL"], translated, titles))

@@ -1,4 +1,5 @@
 """Storing finished screenings and consultation requests, exactly once."""
+
 from __future__ import annotations
 
 import json
@@ -47,25 +48,34 @@ def store_screening(db: Database, submission_key: str, assessment: Assessment, l
         {"key": submission_key, "now": now, **row},
     )
     if language:
-        db.execute("""UPDATE screenings SET language = ? WHERE submission_key = ?
+        db.execute(
+            """UPDATE screenings SET language = ? WHERE submission_key = ?
                       AND NOT EXISTS (SELECT 1 FROM requests WHERE requests.screening_id = screenings.id)""",
-                   [language, submission_key])
+            [language, submission_key],
+        )
     return next(db.query("SELECT id FROM screenings WHERE submission_key = ?", [submission_key]))["id"]
 
 
 def reference_for(db: Database, submission_key: str) -> str | None:
     """The reference of the request already made from this draft, if any."""
-    rows = list(db.query(
-        """SELECT r.reference FROM requests r JOIN screenings s ON s.id = r.screening_id
+    rows = list(
+        db.query(
+            """SELECT r.reference FROM requests r JOIN screenings s ON s.id = r.screening_id
            WHERE s.submission_key = ?""",
-        [submission_key],
-    ))
+            [submission_key],
+        )
+    )
     return rows[0]["reference"] if rows else None
 
 
 def submit_request(
-    db: Database, token: str, assessment: Assessment, contact: dict[str, Any], due: Callable[[datetime], datetime],
-    on_created: Callable[[Database, dict[str, Any]], None] | None = None, language: str | None = None,
+    db: Database,
+    token: str,
+    assessment: Assessment,
+    contact: dict[str, Any],
+    due: Callable[[datetime], datetime],
+    on_created: Callable[[Database, dict[str, Any]], None] | None = None,
+    language: str | None = None,
 ) -> tuple[str, int | None]:
     """Store screening and request and delete the draft, in one transaction.
 
@@ -110,9 +120,22 @@ def submit_request(
     return reference, created["id"]
 
 
-CONTACT_FIELDS = ("full_name", "phone", "email", "date_of_birth", "preferred_contact", "best_times", "voicemail_ok",
-                  "language", "interpreter", "accessibility_needs", "location", "patient_status", "insurance",
-                  "message")
+CONTACT_FIELDS = (
+    "full_name",
+    "phone",
+    "email",
+    "date_of_birth",
+    "preferred_contact",
+    "best_times",
+    "voicemail_ok",
+    "language",
+    "interpreter",
+    "accessibility_needs",
+    "location",
+    "patient_status",
+    "insurance",
+    "message",
+)
 
 
 def same_contact(db: Database, reference: str, contact: dict[str, Any]) -> bool:
@@ -127,14 +150,24 @@ def sent_at(db: Database, reference: str) -> datetime:
 
 def sent_request(db: Database, reference: str) -> dict[str, Any] | None:
     """What the confirmation page repeats: when the call is due, the urgent advice's tier, the summary."""
-    row = next(db.query(
-        """SELECT r.created_at, r.due_at, r.email, s.flags, s.rules_version, s.questionnaire_version, s.answers
-           FROM requests r JOIN screenings s ON s.id = r.screening_id WHERE r.reference = ?""", [reference]), None)
+    row = next(
+        db.query(
+            """SELECT r.created_at, r.due_at, r.email, s.flags, s.rules_version, s.questionnaire_version, s.answers
+           FROM requests r JOIN screenings s ON s.id = r.screening_id WHERE r.reference = ?""",
+            [reference],
+        ),
+        None,
+    )
     if row is None:
         return None
     rules_module = rules.for_version(row["rules_version"])
     tier = rules_module.urgency_of_flags(json.loads(row["flags"]))
     answers = json.loads(row["answers"])
-    return {"due_at": row["due_at"], "created_at": row["created_at"], "tier": tier,
-            "email": row["email"], "questionnaire_version": row["questionnaire_version"],
-            "assessment": rules_module.assess(answers)}
+    return {
+        "due_at": row["due_at"],
+        "created_at": row["created_at"],
+        "tier": tier,
+        "email": row["email"],
+        "questionnaire_version": row["questionnaire_version"],
+        "assessment": rules_module.assess(answers),
+    }

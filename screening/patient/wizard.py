@@ -3,6 +3,7 @@
 The route parses the form and renders pages; these functions decide which page comes next, from the
 definition and the answers alone, so every path through the questionnaire is testable without an app.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -57,8 +58,9 @@ def after_back(definition: Definition, step: Step, answers: Mapping[str, Any], *
     return Destination("step", earlier.id) if earlier else Destination("landing")
 
 
-def after_continue(definition: Definition, step: Step, answers: Mapping[str, Any], *, changing: bool,
-                   red_flags_asked: bool) -> Destination:
+def after_continue(
+    definition: Definition, step: Step, answers: Mapping[str, Any], *, changing: bool, red_flags_asked: bool
+) -> Destination:
     """After a step is answered without errors: urgent advice when this step raised a red flag, then the
     next step that applies; the end of the questionnaire, or a finished change, goes where the answers lead."""
     if red_flags_asked and urgency(answers.get("red_flags")):

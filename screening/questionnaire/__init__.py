@@ -6,6 +6,7 @@ everything that reads it asks `definition(version)`; the patient path uses
 `current()`. Item ids and answer codes are the contract in
 docs/data-dictionary-<version>.md; the wording is ours.
 """
+
 from __future__ import annotations
 
 import tomllib

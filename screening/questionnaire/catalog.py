@@ -4,6 +4,7 @@ babel.cfg points `pybabel extract` at the definition files; only the current ver
 are extracted (earlier versions are read by staff only, in English). Staff's clinical words
 are never extracted, so nothing staff-only reaches a patient's catalog.
 """
+
 from __future__ import annotations
 
 import tomllib

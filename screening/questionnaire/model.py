@@ -5,6 +5,7 @@ conditions, read from a data file. Forms, branching, progress, summaries,
 exports and the rules all take a Definition, so an old screening is always
 read with the version it was answered under.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -173,18 +174,29 @@ class Definition:
         (the same fields as `patient_texts` lists, so nothing is missed). Empty words stay empty
         (gettext would answer "" with the catalog's header).
         """
+
         def t(words: str) -> str:
             return translate(words) if words else words
 
         def item(i: Item) -> Item:
             return replace(
-                i, text=t(i.text), help=t(i.help), required_message=t(i.required_message),
-                scale_anchors=tuple(t(a) for a in i.scale_anchors), scale_answer=t(i.scale_answer),
-                options=tuple(replace(o, label=t(o.label), clinical=o.clinical_label) for o in i.options))
+                i,
+                text=t(i.text),
+                help=t(i.help),
+                required_message=t(i.required_message),
+                scale_anchors=tuple(t(a) for a in i.scale_anchors),
+                scale_answer=t(i.scale_answer),
+                options=tuple(replace(o, label=t(o.label), clinical=o.clinical_label) for o in i.options),
+            )
 
-        return Definition(self.version, tuple(
-            replace(s, title=t(s.title), intro=t(s.intro), items=tuple(item(i) for i in s.items))
-            for s in self.steps), self.upgrades)
+        return Definition(
+            self.version,
+            tuple(
+                replace(s, title=t(s.title), intro=t(s.intro), items=tuple(item(i) for i in s.items))
+                for s in self.steps
+            ),
+            self.upgrades,
+        )
 
     def patient_texts(self) -> list[str]:
         """Every patient-facing word of this version, in order: what a translation must cover."""
@@ -257,8 +269,11 @@ class Definition:
     def progress(self, step: Step, answers: Mapping[str, Any]) -> tuple[int, int]:
         """(number of this step, steps in all), counting a step whose condition is not yet answered."""
         visible = self.shown_answers(answers)
-        counted = [s.id for s in self.steps if self._shown_in(s, visible)
-                   or (s.shown_when and s.shown_when.link_id not in visible)]
+        counted = [
+            s.id
+            for s in self.steps
+            if self._shown_in(s, visible) or (s.shown_when and s.shown_when.link_id not in visible)
+        ]
         return counted.index(step.id) + 1, len(counted)
 
     # Checking and reading answers
@@ -292,8 +307,7 @@ class Definition:
         """Per step, each question asked with the patient's words of its answer, in questionnaire order."""
         visible = self.shown_answers(answers)
         return [
-            (step, [(item, item.labels(visible[item.link_id])) for item in step.items
-                    if item.link_id in visible])
+            (step, [(item, item.labels(visible[item.link_id])) for item in step.items if item.link_id in visible])
             for step in self.steps
             if any(item.link_id in visible for item in step.items)
         ]
@@ -339,8 +353,13 @@ def _item(data: Mapping[str, Any]) -> Item:
         required_message=data.get("required_message", ""),
         help=data.get("help", ""),
         options=tuple(
-            Option(o["code"], o["label"], o.get("clinical", ""), o.get("exclusive", False),
-                   tuple(o["ages"]) if "ages" in o else None)
+            Option(
+                o["code"],
+                o["label"],
+                o.get("clinical", ""),
+                o.get("exclusive", False),
+                tuple(o["ages"]) if "ages" in o else None,
+            )
             for o in data.get("options", ())
         ),
         shown_when=_condition(data.get("shown_when")),
@@ -353,8 +372,14 @@ def definition_from_data(data: Mapping[str, Any]) -> Definition:
     return Definition(
         version=data["version"],
         steps=tuple(
-            Step(s["id"], s["title"], s["intro"], tuple(_item(i) for i in s["items"]),
-                 _condition(s.get("shown_when")), s.get("intake", "history"))
+            Step(
+                s["id"],
+                s["title"],
+                s["intro"],
+                tuple(_item(i) for i in s["items"]),
+                _condition(s.get("shown_when")),
+                s.get("intake", "history"),
+            )
             for s in data["steps"]
         ),
         upgrades={version: tuple(u["keep"]) for version, u in data.get("upgrade", {}).items()},

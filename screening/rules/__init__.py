@@ -6,6 +6,7 @@ a flag, the criteria's words) asks `for_version(screening.rules_version)`.
 Every rules module offers: VERSION, QUESTIONNAIRE_VERSION, FLAGS, CRITERIA,
 assess(answers), flag_reasons(answers), urgency_of_flags(flags) and safety_net(answers).
 """
+
 from __future__ import annotations
 
 from types import ModuleType

@@ -5,6 +5,7 @@ source and picks out what a patient reads: each criterion's title, each explanat
 criterion returns (`return STATUS, "..."`), each flag's patient text and the adults-only
 message. Clinical words (rules, staff texts, sources) are left out: staff read English.
 """
+
 from __future__ import annotations
 
 import ast
@@ -27,8 +28,9 @@ def extract(fileobj: BinaryIO, keywords: Any, comment_tags: Any, options: dict) 
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in PATIENT_ARGUMENT:
             position = PATIENT_ARGUMENT[node.func.id]
             found = _text(node.args[position]) if len(node.args) > position else None
-        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in PATIENT_CONSTANTS
-                                                  for t in node.targets):
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in PATIENT_CONSTANTS for t in node.targets
+        ):
             found = _text(node.value)
         if found:
             yield node.lineno, "gettext", found, ["rules: for the patient"]

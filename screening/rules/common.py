@@ -2,6 +2,7 @@
 
 Pure: no Flask, no database.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -31,14 +32,12 @@ FLAG_KINDS = ("urgent", "review", "contraindication", "precaution", "stop")
 SOURCES = {
     "clinic-page": "The clinic's page on medial branch blocks: who is a good candidate",
     "lcd-l38803": "Medicare LCD L38803, Facet Joint Interventions for Pain Management (2021, revised 2024)",
-    "cohen-2020": "Cohen et al., lumbar facet joint pain consensus guidelines, Reg Anesth Pain Med "
-                  "2020;45:424-467",
+    "cohen-2020": "Cohen et al., lumbar facet joint pain consensus guidelines, Reg Anesth Pain Med 2020;45:424-467",
     "red-flags": "NICE NG59 (2016, updated 2020); GIRFT suspected cauda equina pathway (2023); "
-                 "ACR Appropriateness Criteria, Low Back Pain (2021)",
+    "ACR Appropriateness Criteria, Low Back Pain (2021)",
     "asra-2018": "Narouze et al., spine procedures and anticoagulants (ASRA, 2nd ed.), Reg Anesth Pain Med "
-                 "2018;43:225-262",
-    "hurley-2022": "Hurley et al., cervical facet joint pain consensus guidelines, Reg Anesth Pain Med "
-                   "2022;47:3-59",
+    "2018;43:225-262",
+    "hurley-2022": "Hurley et al., cervical facet joint pain consensus guidelines, Reg Anesth Pain Med 2022;47:3-59",
     "peg-2009": "Krebs et al., the PEG three-item pain scale, J Gen Intern Med 2009;24:733-738",
 }
 
@@ -114,11 +113,11 @@ def sorted_flags(flags, infos: Mapping[str, FlagInfo]) -> list[str]:
     return sorted(known, key=lambda f: (FLAG_KINDS.index(infos[f].kind), order.index(f)))
 
 
-def evaluate_criteria(criteria: Mapping[str, Criterion], answers: Mapping[str, Any], flags: set[str]
-                      ) -> dict[str, CriterionResult]:
+def evaluate_criteria(
+    criteria: Mapping[str, Criterion], answers: Mapping[str, Any], flags: set[str]
+) -> dict[str, CriterionResult]:
     details = {}
     for code, criterion in criteria.items():
         status, explanation = criterion.evaluate(answers, flags)
-        details[code] = CriterionResult(code, status, explanation, criterion.title, criterion.rule,
-                                        criterion.source)
+        details[code] = CriterionResult(code, status, explanation, criterion.title, criterion.rule, criterion.source)
     return details

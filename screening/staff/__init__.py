@@ -1,4 +1,5 @@
 """The front-desk queue and request handling."""
+
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")

@@ -4,6 +4,7 @@ One outcome sets everything a call changes: the attempt's coarse result (kept in
 'reached' for every outcome that reached the patient, which the clinic's contact figures count on), the
 request's next status, and whether a call-back time makes sense.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,11 @@ from zoneinfo import ZoneInfo
 METHODS = {"phone": "Phone call", "text": "Text message", "email": "Email"}
 _WITH_ARTICLE = {"phone": "a phone call", "text": "a text message", "email": "an email"}
 RESULTS = {
-    "reached": "Reached the patient", "voicemail": "Left a voicemail", "no_answer": "No answer",
-    "wrong_number": "Wrong number", "sent": "Message sent",
+    "reached": "Reached the patient",
+    "voicemail": "Left a voicemail",
+    "no_answer": "No answer",
+    "wrong_number": "Wrong number",
+    "sent": "Message sent",
 }
 
 
@@ -30,8 +34,9 @@ class Outcome:
 OUTCOMES = {
     "reached_booked": Outcome("Reached: booked", "reached", "scheduled", ("phone", "text", "email"), False),
     "reached_call_back": Outcome("Reached: will call back", "reached", "contacted", ("phone", "text", "email"), True),
-    "reached_declined": Outcome("Reached: does not want an appointment", "reached", "declined",
-                                ("phone", "text", "email"), False),
+    "reached_declined": Outcome(
+        "Reached: does not want an appointment", "reached", "declined", ("phone", "text", "email"), False
+    ),
     "no_answer": Outcome("No answer", "no_answer", "unable_to_reach", ("phone",), True),
     "voicemail": Outcome("Left a voicemail", "voicemail", "unable_to_reach", ("phone",), True),
     "wrong_number": Outcome("Wrong number", "wrong_number", "unable_to_reach", ("phone", "text"), True),

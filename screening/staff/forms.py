@@ -27,10 +27,14 @@ class StatusForm(FlaskForm):
 class CallForm(FlaskForm):
     """One call, one form: what happened, how, when to call back, and a note."""
 
-    outcome = ChoiceField("What happened", required_message="Choose what happened",
-                          choices=choices(*((code, o.label) for code, o in OUTCOMES.items())))
-    method = ChoiceField("How", required_message="Choose how you tried to reach them",
-                         choices=choices(*METHODS.items()), default="phone")
+    outcome = ChoiceField(
+        "What happened",
+        required_message="Choose what happened",
+        choices=choices(*((code, o.label) for code, o in OUTCOMES.items())),
+    )
+    method = ChoiceField(
+        "How", required_message="Choose how you tried to reach them", choices=choices(*METHODS.items()), default="phone"
+    )
     call_back = StringField("Call back at (optional, clinic time)", validators=[Optional(), Length(max=40)])
     call_note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
 

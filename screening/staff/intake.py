@@ -5,6 +5,7 @@ rules version it was answered and assessed under, so an old screening shows
 its own questions, codes and flags. The meaning of each flag lives in the rules
 (`flag_reasons`); nothing here repeats it.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,7 @@ class Screening:
     @classmethod
     def of(cls, row: dict[str, Any]) -> Screening:
         definition = q.definition(row["questionnaire_version"])
-        return cls(definition, rules.for_version(row["rules_version"]),
-                   definition.shown_answers(row["answers"]))
+        return cls(definition, rules.for_version(row["rules_version"]), definition.shown_answers(row["answers"]))
 
     def reading(self, link_id: str, value: Any) -> Reading:
         """One answer (a code, or typed text) in clinical and in the patient's words."""
@@ -81,8 +81,11 @@ class Screening:
                 continue
             listed.update(found)
             info = self.rules.FLAGS[flag]
-            entries.append(SafetyEntry(flag, info.kind, info.clinical_text,
-                                       [self.reading(link_id, value) for link_id, value in found]))
+            entries.append(
+                SafetyEntry(
+                    flag, info.kind, info.clinical_text, [self.reading(link_id, value) for link_id, value in found]
+                )
+            )
         return entries
 
     def facts(self, section: str) -> list[tuple[q.Step, list[tuple[q.Item, Reading]]]]:
@@ -95,8 +98,11 @@ class Screening:
 
     def criterion_answers(self, code: str) -> list[tuple[q.Item, Reading]]:
         """The answers a criterion read, to show beside it."""
-        return [(self.definition.items[link_id], self.answer(link_id))
-                for link_id in self.rules.CRITERIA[code].inputs if link_id in self.answers]
+        return [
+            (self.definition.items[link_id], self.answer(link_id))
+            for link_id in self.rules.CRITERIA[code].inputs
+            if link_id in self.answers
+        ]
 
     def age_warning(self, date_of_birth: str, screened_at: str) -> str | None:
         """A warning when the age band chosen does not fit the date of birth given on the request form."""
@@ -108,18 +114,23 @@ class Screening:
         if ages[0] <= age <= ages[1]:
             return None
         band = self.answer("age_band").patient if "age_band" in self.answers else f"{ages[0]} to {ages[1]}"
-        return (f"Age does not match: the screening says “{band}”, but the date of birth given makes the "
-                f"patient {age} at the time of screening. Check the date of birth when you call.")
+        return (
+            f"Age does not match: the screening says “{band}”, but the date of birth given makes the "
+            f"patient {age} at the time of screening. Check the date of birth when you call."
+        )
 
 
 # Reviews
 
+
 def reviews(db: Database, request_id: int) -> list[dict]:
-    return list(db.query(
-        """SELECT v.at, v.note, u.display_name AS reviewer FROM reviews v JOIN users u ON u.id = v.user_id
+    return list(
+        db.query(
+            """SELECT v.at, v.note, u.display_name AS reviewer FROM reviews v JOIN users u ON u.id = v.user_id
            WHERE v.request_id = ? ORDER BY v.at DESC, v.id DESC""",
-        [request_id],
-    ))
+            [request_id],
+        )
+    )
 
 
 def add_review(db: Database, request_id: int, user_id: int, note: str) -> bool:
@@ -128,19 +139,31 @@ def add_review(db: Database, request_id: int, user_id: int, note: str) -> bool:
     A changed note is a new review, kept beside the earlier one: what the physician asked for changed.
     One statement checks and inserts, so two presses at once cannot both count.
     """
-    return db.execute(
-        """INSERT INTO reviews (request_id, user_id, at, note)
+    return (
+        db.execute(
+            """INSERT INTO reviews (request_id, user_id, at, note)
            SELECT :request, :user, :at, :note WHERE NOT EXISTS (
                SELECT 1 FROM (SELECT note FROM reviews WHERE request_id = :request AND user_id = :user
                               ORDER BY at DESC, id DESC LIMIT 1) AS latest WHERE latest.note IS :note)""",
-        {"request": request_id, "user": user_id, "at": clock.iso(clock.now()), "note": note or None},
-    ).rowcount == 1
+            {"request": request_id, "user": user_id, "at": clock.iso(clock.now()), "note": note or None},
+        ).rowcount
+        == 1
+    )
 
 
 # Export of screenings (no contact details)
 
-SCREENING_COLUMNS = ["screening_id", "created_at", "updated_at", "questionnaire_version", "rules_version",
-                     "outcome", "flags", "peg_score", "request_made"]
+SCREENING_COLUMNS = [
+    "screening_id",
+    "created_at",
+    "updated_at",
+    "questionnaire_version",
+    "rules_version",
+    "outcome",
+    "flags",
+    "peg_score",
+    "request_made",
+]
 
 
 def answer_columns() -> list[str]:
@@ -169,11 +192,20 @@ def screening_rows(db: Database, start: str | None = None, end: str | None = Non
     sql = f"SELECT s.*, {made} FROM screenings s{where} ORDER BY s.id"  # fixed clauses, bound values  # nosec B608
     for row in db.query(sql, params):
         answers = json.loads(row["answers"])
-        fixed = [row["id"], row["created_at"], row["updated_at"], row["questionnaire_version"],
-                 row["rules_version"], row["outcome"], ";".join(json.loads(row["flags"])), row["peg_score"],
-                 "yes" if row["request_made"] else "no"]
-        yield fixed + [";".join(map(str, v)) if isinstance(v, list) else v
-                       for v in (answers.get(link_id) for link_id in columns)]
+        fixed = [
+            row["id"],
+            row["created_at"],
+            row["updated_at"],
+            row["questionnaire_version"],
+            row["rules_version"],
+            row["outcome"],
+            ";".join(json.loads(row["flags"])),
+            row["peg_score"],
+            "yes" if row["request_made"] else "no",
+        ]
+        yield fixed + [
+            ";".join(map(str, v)) if isinstance(v, list) else v for v in (answers.get(link_id) for link_id in columns)
+        ]
 
 
 def screening_header() -> list[str]:

@@ -1,4 +1,5 @@
 """Queries for the front-desk queue and the request page (read models and their writes)."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,12 @@ from . import calls
 
 STATUSES = ("new", "contacted", "scheduled", "unable_to_reach", "declined", "closed")
 STATUS_NAMES = {
-    "new": "New", "contacted": "Contacted", "scheduled": "Scheduled",
-    "unable_to_reach": "Unable to reach", "declined": "Declined", "closed": "Closed",
+    "new": "New",
+    "contacted": "Contacted",
+    "scheduled": "Scheduled",
+    "unable_to_reach": "Unable to reach",
+    "declined": "Declined",
+    "closed": "Closed",
 }
 OPEN_STATUSES = ("new", "contacted", "unable_to_reach")
 # Where a request may go next from each status.
@@ -68,12 +73,17 @@ class Filters:
     DEFAULTS = {"status": "open", "page": 1}
 
     @classmethod
-    def from_args(cls, db: Database, args: Mapping[str, str], user_id: int, strict: bool = False,
-                  phone_region: str = "US") -> Filters:
+    def from_args(
+        cls, db: Database, args: Mapping[str, str], user_id: int, strict: bool = False, phone_region: str = "US"
+    ) -> Filters:
         """The filters in a query string; an unknown value is dropped, or refused when `strict`."""
         choices = {
-            "status": ("open", "all", *STATUSES), "outcome": OUTCOMES, "flag": tuple(FLAGS),
-            "review": ("pending",), "mine": ("1",), "diary": tuple(cls.DIARY_FILTERS),
+            "status": ("open", "all", *STATUSES),
+            "outcome": OUTCOMES,
+            "flag": tuple(FLAGS),
+            "review": ("pending",),
+            "mine": ("1",),
+            "diary": tuple(cls.DIARY_FILTERS),
         }
         values: dict[str, Any] = {}
         for name in cls.NAMES:
@@ -186,6 +196,7 @@ def search_matches(text: str, phone_region: str = "US") -> tuple[str, list[Any]]
         query = "{name email} : (" + " AND ".join(f'"{word}"*' for word in words) + ")"
     return "(SELECT rowid FROM requests_search WHERE requests_search MATCH ?) m", [query]
 
+
 QUEUE_COLUMNS = """
     r.id, r.reference, r.full_name, r.phone, r.email, r.date_of_birth, r.location, r.urgent, r.status,
     r.created_at, r.due_at, r.attempts, r.last_attempt_at, r.last_outcome, r.call_back_at, r.assigned_to,
@@ -218,8 +229,7 @@ def page_of_requests(db: Database, filters: Filters) -> tuple[list[dict], int]:
     """One page of the queue in priority order, and how many requests match in all."""
     reference = filters.as_reference()
     if reference:
-        exact = [_row(r) for r in db.query(f"SELECT {QUEUE_COLUMNS} {QUEUE_FROM} WHERE r.reference = ?",
-                                           [reference])]
+        exact = [_row(r) for r in db.query(f"SELECT {QUEUE_COLUMNS} {QUEUE_FROM} WHERE r.reference = ?", [reference])]
         if exact:
             return exact, 1
     count_joins = "JOIN screenings s ON s.id = r.screening_id" if filters.needs_screening else ""
@@ -305,20 +315,26 @@ def duplicates(db: Database, rows: list[dict]) -> dict[int, list[str]]:
                 ON d.date_of_birth = r.date_of_birth AND lower(trim(d.full_name)) = lower(trim(r.full_name))
                AND {window} WHERE {chosen}
               ORDER BY 3"""  # placeholders only, bound values  # nosec B608
-    values = {"before": f"-{DUPLICATE_DAYS} days", "after": f"+{DUPLICATE_DAYS} days",
-              **{f"id{n}": id_ for n, id_ in enumerate(ids)}}
+    values = {
+        "before": f"-{DUPLICATE_DAYS} days",
+        "after": f"+{DUPLICATE_DAYS} days",
+        **{f"id{n}": id_ for n, id_ in enumerate(ids)},
+    }
     for match in db.query(sql, values):
         found.setdefault(match["id"], []).append(match["reference"])
     return found
 
 
 def get_request(db: Database, reference: str) -> dict | None:
-    row = next(db.query(
-        f"""SELECT r.*, a.display_name AS assignee, s.outcome, s.flags, s.criteria, s.answers, s.peg_score,
+    row = next(
+        db.query(
+            f"""SELECT r.*, a.display_name AS assignee, s.outcome, s.flags, s.criteria, s.answers, s.peg_score,
                    s.questionnaire_version, s.rules_version, s.created_at AS screened_at
             {QUEUE_FROM} WHERE r.reference = ?""",
-        [normalize_reference(reference) or reference],
-    ), None)
+            [normalize_reference(reference) or reference],
+        ),
+        None,
+    )
     if row is None:
         return None
     row = _row(row)
@@ -329,11 +345,13 @@ def get_request(db: Database, reference: str) -> dict | None:
 
 def events(db: Database, request_id: int) -> list[dict]:
     """The request's activity, oldest first; a note struck as entered in error carries the event that struck it."""
-    found = list(db.query(
-        """SELECT e.*, u.display_name AS author FROM request_events e JOIN users u ON u.id = e.user_id
+    found = list(
+        db.query(
+            """SELECT e.*, u.display_name AS author FROM request_events e JOIN users u ON u.id = e.user_id
            WHERE e.request_id = ? ORDER BY e.at, e.id""",
-        [request_id],
-    ))
+            [request_id],
+        )
+    )
     strikes = {e["strikes"]: e for e in found if e["strikes"]}
     for event in found:
         event["struck_by"] = strikes.get(event["id"])
@@ -344,9 +362,19 @@ def _event(db: Database, request_id: int, user_id: int, kind: str, **values: Any
     db.execute(
         "INSERT INTO request_events (request_id, at, user_id, kind, status, method, result, outcome, call_back_at,"
         " strikes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [request_id, clock.iso(clock.now()), user_id, kind, values.get("status"), values.get("method"),
-         values.get("result"), values.get("outcome"), values.get("call_back_at"), values.get("strikes"),
-         values.get("note") or None],
+        [
+            request_id,
+            clock.iso(clock.now()),
+            user_id,
+            kind,
+            values.get("status"),
+            values.get("method"),
+            values.get("result"),
+            values.get("outcome"),
+            values.get("call_back_at"),
+            values.get("strikes"),
+            values.get("note") or None,
+        ],
     )
 
 
@@ -356,15 +384,18 @@ def change_status(db: Database, request: dict, user_id: int, status: str, note: 
     with db.atomic():
         _event(db, request["id"], user_id, "status", status=status, note=note)
         # A request that leaves the open queue has no call-back planned any more.
-        db.execute("UPDATE requests SET status = ?, updated_at = ?,"
-                   " call_back_at = CASE WHEN ? THEN call_back_at END WHERE id = ?",
-                   [status, clock.iso(clock.now()), status in OPEN_STATUSES, request["id"]])
+        db.execute(
+            "UPDATE requests SET status = ?, updated_at = ?,"
+            " call_back_at = CASE WHEN ? THEN call_back_at END WHERE id = ?",
+            [status, clock.iso(clock.now()), status in OPEN_STATUSES, request["id"]],
+        )
         if status != "new":
             outbox.cancel_reminders(db, request["id"])
 
 
-def record_call(db: Database, request: dict, user_id: int, outcome: str, method: str,
-                call_back_at: datetime | None, note: str = "") -> str:
+def record_call(
+    db: Database, request: dict, user_id: int, outcome: str, method: str, call_back_at: datetime | None, note: str = ""
+) -> str:
     """One call, one action: the attempt (with its note), the status it leads to and the next call-back
     time (cleared when there is none), together. Returns the request's status afterwards."""
     found = calls.OUTCOMES[outcome]
@@ -372,8 +403,17 @@ def record_call(db: Database, request: dict, user_id: int, outcome: str, method:
     now = clock.iso(clock.now())
     call_back = clock.iso(call_back_at) if call_back_at and found.call_back and status in OPEN_STATUSES else None
     with db.atomic():
-        _event(db, request["id"], user_id, "attempt", method=method, result=found.result, outcome=outcome,
-               call_back_at=call_back, note=note)
+        _event(
+            db,
+            request["id"],
+            user_id,
+            "attempt",
+            method=method,
+            result=found.result,
+            outcome=outcome,
+            call_back_at=call_back,
+            note=note,
+        )
         if status != request["status"]:
             _event(db, request["id"], user_id, "status", status=status)
         db.execute(
@@ -398,10 +438,14 @@ def strike_note(db: Database, request: dict, user_id: int, event_id: int) -> boo
     False when this request has no such note, or it is struck already.
     """
     with db.atomic():
-        note = next(db.query(
-            """SELECT id FROM request_events e WHERE id = ? AND request_id = ? AND kind = 'note'
+        note = next(
+            db.query(
+                """SELECT id FROM request_events e WHERE id = ? AND request_id = ? AND kind = 'note'
                AND strikes IS NULL AND NOT EXISTS (SELECT 1 FROM request_events x WHERE x.strikes = e.id)""",
-            [event_id, request["id"]]), None)
+                [event_id, request["id"]],
+            ),
+            None,
+        )
         if note is None:
             return False
         _event(db, request["id"], user_id, "note", strikes=event_id, note="Entered in error")
@@ -411,8 +455,10 @@ def strike_note(db: Database, request: dict, user_id: int, event_id: int) -> boo
 
 def assign(db: Database, request: dict, user_id: int | None) -> None:
     """Take a request (or give it back, with None), so that two people do not call the same patient."""
-    db.execute("UPDATE requests SET assigned_to = ?, updated_at = ? WHERE id = ?",
-               [user_id, clock.iso(clock.now()), request["id"]])
+    db.execute(
+        "UPDATE requests SET assigned_to = ?, updated_at = ? WHERE id = ?",
+        [user_id, clock.iso(clock.now()), request["id"]],
+    )
 
 
 def live_state(db: Database) -> dict[str, Any]:
@@ -420,12 +466,18 @@ def live_state(db: Database) -> dict[str, Any]:
 
     No names, no health data; every figure is read from an index.
     """
-    row = next(db.query(
-        """SELECT (SELECT max(id) FROM requests) AS latest, (SELECT max(id) FROM request_events) AS activity,
+    row = next(
+        db.query(
+            """SELECT (SELECT max(id) FROM requests) AS latest, (SELECT max(id) FROM request_events) AS activity,
                   (SELECT count(*) FROM requests WHERE status = 'new') AS new,
-                  (SELECT count(*) FROM requests WHERE status = 'new' AND urgent = 1) AS urgent_new"""))
-    return {"version": f"{row['latest'] or 0}.{row['activity'] or 0}", "new": row["new"],
-            "urgent_new": row["urgent_new"]}
+                  (SELECT count(*) FROM requests WHERE status = 'new' AND urgent = 1) AS urgent_new"""
+        )
+    )
+    return {
+        "version": f"{row['latest'] or 0}.{row['activity'] or 0}",
+        "new": row["new"],
+        "urgent_new": row["urgent_new"],
+    }
 
 
 def next_unreviewed(db: Database, after: dict) -> str | None:
@@ -443,8 +495,10 @@ def next_unreviewed(db: Database, after: dict) -> str | None:
 def save_search(db: Database, user_id: int, text: str) -> str:
     """Keep a search on the server; returns the random id the queue's links carry instead of the text."""
     search_id = secrets.token_urlsafe(16)
-    db.execute("INSERT INTO queue_searches (id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
-               [search_id, user_id, text[:200], clock.iso(clock.now())])
+    db.execute(
+        "INSERT INTO queue_searches (id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
+        [search_id, user_id, text[:200], clock.iso(clock.now())],
+    )
     return search_id
 
 

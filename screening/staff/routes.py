@@ -1,4 +1,5 @@
 """Front desk: the queue in call order, a request's page, its calls, status, notes and assignee."""
+
 from __future__ import annotations
 
 from contextlib import closing
@@ -21,19 +22,20 @@ from .forms import ActionForm, CallForm, NoteForm, ReviewForm, SearchForm, Statu
 # The search text (names, phone numbers) stays on the server: out of URLs, logs and the session cookie.
 # The queue's links carry only the random id of a saved search, so leaving the queue ends it.
 CLINICAL = ("front_desk", "physician")
-EXPORT_HEADER = ["reference", "name", "phone", "email", "location", "outcome", "flags", "status",
-                 "submitted", "due"]
+EXPORT_HEADER = ["reference", "name", "phone", "email", "location", "outcome", "flags", "status", "submitted", "due"]
 
 
 def _filters(strict: bool = False) -> queue.Filters:
-    return queue.Filters.from_args(get_db(), request.args, current_user.id, strict=strict,
-                                   phone_region=current_app.config["PHONE_REGION"])
+    return queue.Filters.from_args(
+        get_db(), request.args, current_user.id, strict=strict, phone_region=current_app.config["PHONE_REGION"]
+    )
 
 
 def _bad_input(message: str) -> tuple[str, int]:
     """A 400 page saying what was wrong, instead of quietly answering something else."""
-    return render_template("errors/staff_error.html", code=400, title="That request cannot be answered",
-                           detail=message), 400
+    return render_template(
+        "errors/staff_error.html", code=400, title="That request cannot be answered", detail=message
+    ), 400
 
 
 @bp.get("/", endpoint="queue")
@@ -50,14 +52,24 @@ def queue_page() -> ResponseReturnValue:
         row["suggest_closing"] = calls.should_suggest_closing(row["status"], row["attempts"], max_attempts)
     live = queue.live_state(db)
     return render_template(
-        "staff/queue.html", rows=rows, total=total, filters=filters, pages=max(1, -(-total // queue.PER_PAGE)),
+        "staff/queue.html",
+        rows=rows,
+        total=total,
+        filters=filters,
+        pages=max(1, -(-total // queue.PER_PAGE)),
         counts=queue.counts_by_status(db, filters.search, filters.phone_region),
-        duplicates=queue.duplicates(db, rows), live=live, updated_at=clock.iso(now),
-        poll_seconds=current_app.config["QUEUE_POLL_SECONDS"], idle_minutes=current_app.config["STAFF_IDLE_MINUTES"],
+        duplicates=queue.duplicates(db, rows),
+        live=live,
+        updated_at=clock.iso(now),
+        poll_seconds=current_app.config["QUEUE_POLL_SECONDS"],
+        idle_minutes=current_app.config["STAFF_IDLE_MINUTES"],
         flag_options=[(code, flag.clinical_text) for code, flag in FLAGS.items()],
         location_options=[(name, name) for name in queue.locations(db)],
-        search_form=SearchForm(q=filters.search), STATUS_NAMES=queue.STATUS_NAMES, OUTCOME_LABELS=OUTCOME_LABELS,
-        CALL_OUTCOMES=calls.OUTCOMES, format_reference=format_reference,
+        search_form=SearchForm(q=filters.search),
+        STATUS_NAMES=queue.STATUS_NAMES,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        CALL_OUTCOMES=calls.OUTCOMES,
+        format_reference=format_reference,
     )
 
 
@@ -94,8 +106,14 @@ def export() -> ResponseReturnValue:
         filters = _filters(strict=True)
     except queue.BadFilter as problem:
         return _bad_input(f"The export was not made: {problem}.")
-    audit.record("export_queue", status=filters.status, outcome=filters.outcome, flag=filters.flag,
-                 location=filters.location, searched=bool(filters.search))
+    audit.record(
+        "export_queue",
+        status=filters.status,
+        outcome=filters.outcome,
+        flag=filters.flag,
+        location=filters.location,
+        searched=bool(filters.search),
+    )
     zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
 
     def clinic_time(text: str) -> str:
@@ -103,9 +121,18 @@ def export() -> ResponseReturnValue:
 
     def rows(db):
         for r in queue.iter_requests(db, filters):
-            yield [format_reference(r["reference"]), r["full_name"], r["phone"], r["email"], r["location"],
-                   r["outcome"], ";".join(r["flags"]), r["status"], clinic_time(r["created_at"]),
-                   clinic_time(r["due_at"])]
+            yield [
+                format_reference(r["reference"]),
+                r["full_name"],
+                r["phone"],
+                r["email"],
+                r["location"],
+                r["outcome"],
+                ";".join(r["flags"]),
+                r["status"],
+                clinic_time(r["created_at"]),
+                clinic_time(r["due_at"]),
+            ]
 
     return _csv_download("requests", EXPORT_HEADER, rows)
 
@@ -123,8 +150,9 @@ def _csv_download(name: str, header: list[str], rows) -> Response:
             yield from csv_export.stream(header, rows(db))
 
     filename = f"{name}-{clock.now().date().isoformat()}.csv"
-    return Response(generate(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        generate(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def _load(reference: str) -> dict:
@@ -145,21 +173,33 @@ def _render_request(row: dict, status_form=None, call_form=None, note_form=None)
     screening = intake.Screening.of(row)
     db = get_db()
     return render_template(
-        "staff/request.html", r=row, age=clock.age(date.fromisoformat(row["date_of_birth"])), BEST_TIMES=BEST_TIMES,
-        rules=screening.rules, flags=[e for e in screening.safety_panel(row["flags"]) if e.kind != "stop"],
+        "staff/request.html",
+        r=row,
+        age=clock.age(date.fromisoformat(row["date_of_birth"])),
+        BEST_TIMES=BEST_TIMES,
+        rules=screening.rules,
+        flags=[e for e in screening.safety_panel(row["flags"]) if e.kind != "stop"],
         age_warning=screening.age_warning(row["date_of_birth"], row["screened_at"]),
-        events=queue.events(db, row["id"]), reviews=intake.reviews(db, row["id"]),
+        events=queue.events(db, row["id"]),
+        reviews=intake.reviews(db, row["id"]),
         duplicates=queue.duplicates(db, [row]).get(row["id"], []),
         status_form=status_form or StatusForm(allowed=allowed),
         call_form=call_form or _call_form(),
         note_form=note_form or NoteForm(),
-        due_text=due_text, overdue=overdue, call_by=queue.call_by(row, now),
+        due_text=due_text,
+        overdue=overdue,
+        call_by=queue.call_by(row, now),
         reference=format_reference(row["reference"]),
-        suggest_closing=calls.should_suggest_closing(row["status"], row["attempts"],
-                                                     current_app.config["MAX_CALL_ATTEMPTS"]),
+        suggest_closing=calls.should_suggest_closing(
+            row["status"], row["attempts"], current_app.config["MAX_CALL_ATTEMPTS"]
+        ),
         clinic_timezone=current_app.config["CLINIC_TIMEZONE"],
-        OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
-        METHODS=calls.METHODS, RESULTS=calls.RESULTS, CALL_OUTCOMES=calls.OUTCOMES, format_reference=format_reference,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        STATUS_NAMES=queue.STATUS_NAMES,
+        METHODS=calls.METHODS,
+        RESULTS=calls.RESULTS,
+        CALL_OUTCOMES=calls.OUTCOMES,
+        format_reference=format_reference,
     )
 
 
@@ -195,20 +235,35 @@ def _act(reference: str, make_form, apply, render, next_url=None):
 def change_status(reference: str) -> ResponseReturnValue:
     def apply(db, row, form):
         queue.change_status(db, row, current_user.id, form.status.data, form.status_note.data or "")
-        return ("status_change", {"old": row["status"], "new": form.status.data},
-                f"Status changed to “{queue.STATUS_NAMES[form.status.data]}”.")
+        return (
+            "status_change",
+            {"old": row["status"], "new": form.status.data},
+            f"Status changed to “{queue.STATUS_NAMES[form.status.data]}”.",
+        )
 
-    return _act(reference, lambda row: StatusForm(allowed=queue.TRANSITIONS[row["status"]]), apply,
-                lambda row, form: _render_request(row, status_form=form))
+    return _act(
+        reference,
+        lambda row: StatusForm(allowed=queue.TRANSITIONS[row["status"]]),
+        apply,
+        lambda row, form: _render_request(row, status_form=form),
+    )
 
 
 @bp.post("/requests/<reference>/calls")
 @roles_required(*CLINICAL)
 def record_call(reference: str) -> ResponseReturnValue:
     """One call, one action: the attempt, the status it leads to, the call-back time and the note."""
+
     def apply(db, row, form):
-        status = queue.record_call(db, row, current_user.id, form.outcome.data, form.method.data,
-                                   form.call_back_at, (form.call_note.data or "").strip())
+        status = queue.record_call(
+            db,
+            row,
+            current_user.id,
+            form.outcome.data,
+            form.method.data,
+            form.call_back_at,
+            (form.call_note.data or "").strip(),
+        )
         detail = {"method": form.method.data, "outcome": form.outcome.data, "old": row["status"], "new": status}
         message = f"Call recorded: {calls.OUTCOMES[form.outcome.data].label}. Status: {queue.STATUS_NAMES[status]}."
         return "contact_attempt", detail, message
@@ -237,28 +292,37 @@ def strike_note(reference: str) -> ResponseReturnValue:
             abort(404)
         return "note_struck", {"event": event_id}, "Note marked as entered in error."
 
-    return _act(reference, lambda row: ActionForm(), apply,
-                lambda row, form: abort(400))
+    return _act(reference, lambda row: ActionForm(), apply, lambda row, form: abort(400))
 
 
 @bp.post("/requests/<reference>/assign")
 @roles_required(*CLINICAL)
 def assign(reference: str) -> ResponseReturnValue:
     """Take a request ("Assign to me"), or give it back when it is already yours."""
+
     def apply(db, row, form):
         mine = row["assigned_to"] == current_user.id
         queue.assign(db, row, None if mine else current_user.id)
-        return ("assign", {"to": None if mine else current_user.id},
-                "Given back: no one is assigned." if mine else "Assigned to you.")
+        return (
+            "assign",
+            {"to": None if mine else current_user.id},
+            "Given back: no one is assigned." if mine else "Assigned to you.",
+        )
 
     def back_to_the_queue(row):  # from a queue row: the same queue page, every filter kept
         return url_for("staff.queue", **queue.Filters.from_args(get_db(), request.form, current_user.id).as_args())
 
-    return _act(reference, lambda row: ActionForm(), apply, lambda row, form: abort(400),
-                back_to_the_queue if request.form.get("back") == "queue" else None)
+    return _act(
+        reference,
+        lambda row: ActionForm(),
+        apply,
+        lambda row, form: abort(400),
+        back_to_the_queue if request.form.get("back") == "queue" else None,
+    )
 
 
 # The physician's intake, review and standard exports
+
 
 @bp.get("/requests/<reference>/intake")
 @roles_required("physician")
@@ -271,11 +335,18 @@ def intake_page(reference: str) -> ResponseReturnValue:
 def _render_intake(row: dict, review_form=None):
     screening = intake.Screening.of(row)
     return render_template(
-        "staff/intake.html", r=row, s=screening, age=clock.age(date.fromisoformat(row["date_of_birth"])),
-        reference=format_reference(row["reference"]), safety=screening.safety_panel(row["flags"]),
+        "staff/intake.html",
+        r=row,
+        s=screening,
+        age=clock.age(date.fromisoformat(row["date_of_birth"])),
+        reference=format_reference(row["reference"]),
+        safety=screening.safety_panel(row["flags"]),
         age_warning=screening.age_warning(row["date_of_birth"], row["screened_at"]),
-        reviews=intake.reviews(get_db(), row["id"]), review_form=review_form or ReviewForm(),
-        SOURCES=SOURCES, OUTCOME_LABELS=OUTCOME_LABELS, STATUS_NAMES=queue.STATUS_NAMES,
+        reviews=intake.reviews(get_db(), row["id"]),
+        review_form=review_form or ReviewForm(),
+        SOURCES=SOURCES,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        STATUS_NAMES=queue.STATUS_NAMES,
     )
 
 
@@ -284,11 +355,19 @@ def _render_intake(row: dict, review_form=None):
 def review(reference: str) -> ResponseReturnValue:
     def apply(db, row, form):
         added = intake.add_review(db, row["id"], current_user.id, (form.note.data or "").strip())
-        return ("review" if added else "review_repeated", {},
-                "Marked as reviewed." if added else "Already marked reviewed by you with this note: nothing added.")
+        return (
+            "review" if added else "review_repeated",
+            {},
+            "Marked as reviewed." if added else "Already marked reviewed by you with this note: nothing added.",
+        )
 
-    return _act(reference, lambda row: ReviewForm(), apply, lambda row, form: _render_intake(row, review_form=form),
-                lambda row: url_for("staff.intake_page", reference=row["reference"]))
+    return _act(
+        reference,
+        lambda row: ReviewForm(),
+        apply,
+        lambda row, form: _render_intake(row, review_form=form),
+        lambda row: url_for("staff.intake_page", reference=row["reference"]),
+    )
 
 
 @bp.get("/requests/<reference>/next-unreviewed")
@@ -307,16 +386,23 @@ def next_unreviewed(reference: str) -> ResponseReturnValue:
 def fhir_response(reference: str) -> ResponseReturnValue:
     row = _load(reference)
     resource = fhir.questionnaire_response(
-        intake.Screening.of(row).definition, current_app.config["FHIR_BASE_URL"],
-        screening_id=row["screening_id"], authored=row["screened_at"], answers=row["answers"], outcome=row["outcome"],
-        criteria=row["criteria"], flags=row["flags"], peg_score=row["peg_score"],
+        intake.Screening.of(row).definition,
+        current_app.config["FHIR_BASE_URL"],
+        screening_id=row["screening_id"],
+        authored=row["screened_at"],
+        answers=row["answers"],
+        outcome=row["outcome"],
+        criteria=row["criteria"],
+        flags=row["flags"],
+        peg_score=row["peg_score"],
         rules_version=row["rules_version"],
     )
     audit.record("export_fhir", "request", row["reference"])
     response = jsonify(resource)
     response.mimetype = "application/fhir+json"
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="questionnaire-response-{format_reference(row["reference"])}.json"')
+        f'attachment; filename="questionnaire-response-{format_reference(row["reference"])}.json"'
+    )
     return response
 
 
@@ -325,11 +411,13 @@ def fhir_response(reference: str) -> ResponseReturnValue:
 def export_screenings() -> ResponseReturnValue:
     asked = params.date_range(request.args)
     if asked.errors:
-        return _bad_input("The export was not made: " + "; ".join(
-            f"“{name}”: {message}" for name, message in asked.errors.items()) + ".")
+        return _bad_input(
+            "The export was not made: "
+            + "; ".join(f"“{name}”: {message}" for name, message in asked.errors.items())
+            + "."
+        )
     # Whole days: from the start of `from` to the end of `to`.
     start = asked.start and asked.start.isoformat()
     end = asked.end and (asked.end + timedelta(days=1)).isoformat()
     audit.record("export_screenings", start=start, end=end)
-    return _csv_download("screenings", intake.screening_header(),
-                         lambda db: intake.screening_rows(db, start, end))
+    return _csv_download("screenings", intake.screening_header(), lambda db: intake.screening_rows(db, start, end))

@@ -1,4 +1,5 @@
 """Browser tests: Debian's Chromium driven by Playwright, against a real server thread."""
+
 import os
 import threading
 from types import SimpleNamespace
@@ -13,8 +14,12 @@ from ..conftest import test_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -52,8 +57,9 @@ def context_factory(browser, live_server):
 
     def make(**options):
         context = browser.new_context(**{"viewport": {"width": 1024, "height": 800}, **options})
-        context.on("request", lambda r: None if r.url.startswith((live_server.url, "data:", "tel:"))
-                   else outside.append(r.url))
+        context.on(
+            "request", lambda r: None if r.url.startswith((live_server.url, "data:", "tel:")) else outside.append(r.url)
+        )
         contexts.append(context)
         return context
 

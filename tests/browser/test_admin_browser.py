@@ -23,11 +23,23 @@ def store_requests(live_server, staff_username):
             assessment = assess(answers)
             urgent = assessment.outcome == "urgent"
             reference, _ = submissions.submit_request(
-                db, drafts.new_token(), assessment,
-                {"full_name": f"Dashboard Patient {n}", "phone": f"+120255501{n:02d}", "email": None,
-                 "date_of_birth": "1970-01-01", "preferred_contact": "phone", "best_time": "morning",
-                 "location": "Main office", "patient_status": "new", "insurance": None, "message": ""},
-                lambda now, urgent=urgent: promises.due_at(urgent, now))
+                db,
+                drafts.new_token(),
+                assessment,
+                {
+                    "full_name": f"Dashboard Patient {n}",
+                    "phone": f"+120255501{n:02d}",
+                    "email": None,
+                    "date_of_birth": "1970-01-01",
+                    "preferred_contact": "phone",
+                    "best_time": "morning",
+                    "location": "Main office",
+                    "patient_status": "new",
+                    "insurance": None,
+                    "message": "",
+                },
+                lambda now, urgent=urgent: promises.due_at(urgent, now),
+            )
             if urgent:
                 request = queue.get_request(db, reference)
                 queue.record_call(db, request, user_id, "reached_call_back", "phone", None)
@@ -35,7 +47,8 @@ def store_requests(live_server, staff_username):
 
 
 def test_an_administrator_manages_accounts_by_keyboard_and_every_admin_page_passes_axe(
-        context_factory, live_server, password_hashes, assert_accessible, artifacts):
+    context_factory, live_server, password_hashes, assert_accessible, artifacts
+):
     add_account(live_server, password_hashes, "admin", "admin_browser")
     add_account(live_server, password_hashes, "front_desk", "desk_for_admin")
     page = context_factory().new_page()
@@ -87,7 +100,8 @@ def test_an_administrator_manages_accounts_by_keyboard_and_every_admin_page_pass
 
 
 def test_the_dashboard_draws_its_charts_beside_their_tables_and_passes_axe(
-        context_factory, live_server, password_hashes, assert_accessible, artifacts):
+    context_factory, live_server, password_hashes, assert_accessible, artifacts
+):
     add_account(live_server, password_hashes, "front_desk", "desk_dashboard")
     store_requests(live_server, "desk_dashboard")
     page = context_factory(viewport={"width": 1280, "height": 800}).new_page()

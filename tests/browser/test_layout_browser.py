@@ -6,6 +6,7 @@ also with their error messages, which make them narrower), the urgent stop, the 
 sections open, the request form (empty, then with its errors), the confirmation and the summary seen
 from it, and the under-18 stop.
 """
+
 import pytest
 
 from screening import questionnaire
@@ -127,12 +128,19 @@ WIDER_THAN_VIEWPORT = """(width) => {
 def fill_request(page, name):
     """The details a request needs, then the first choice of every group still empty, by tapping its label
     as a patient does: the form gains questions often, and this test is about layout, not about them."""
-    for field, value in {"full_name": name, "phone": "(202) 555-0143", "email": "robin@example.com",
-                         "date_of_birth-month": "7", "date_of_birth-day": "4", "date_of_birth-year": "1961"}.items():
+    for field, value in {
+        "full_name": name,
+        "phone": "(202) 555-0143",
+        "email": "robin@example.com",
+        "date_of_birth-month": "7",
+        "date_of_birth-day": "4",
+        "date_of_birth-year": "1961",
+    }.items():
         page.locator(f"#{field}").fill(value)
     groups = page.eval_on_selector_all(
         "form input[type=radio], form input[type=checkbox]",
-        "(inputs) => [...new Set(inputs.filter((i) => i.checkVisibility()).map((i) => i.name))]")
+        "(inputs) => [...new Set(inputs.filter((i) => i.checkVisibility()).map((i) => i.name))]",
+    )
     for name_ in groups:
         group = page.locator(f"input[name='{name_}']")
         if not any(box.is_checked() for box in group.all()):
@@ -218,8 +226,10 @@ def report(problems):
     pages = {}
     for path, problem in problems:
         pages.setdefault(problem, []).append(path)
-    return "\n".join(f"{problem}  [{len(paths)} pages: {', '.join(paths)}]" if len(paths) > 1
-                     else f"{problem}  [{paths[0]}]" for problem, paths in pages.items())
+    return "\n".join(
+        f"{problem}  [{len(paths)} pages: {', '.join(paths)}]" if len(paths) > 1 else f"{problem}  [{paths[0]}]"
+        for problem, paths in pages.items()
+    )
 
 
 def test_large_text_on_a_small_phone_never_scrolls_sideways(context_factory, live_server, assert_accessible):
@@ -236,8 +246,13 @@ def test_large_text_on_a_small_phone_never_scrolls_sideways(context_factory, liv
         width, inner = current.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if width > inner or inner != PHONE["width"]:
             wider = current.evaluate(WIDER_THAN_VIEWPORT, PHONE["width"])
-            problems.append((path, f"scrolls sideways: {width}px wide, innerWidth {inner}:"
-                             + "".join(f"\n    {element}" for element in wider)))
+            problems.append(
+                (
+                    path,
+                    f"scrolls sideways: {width}px wide, innerWidth {inner}:"
+                    + "".join(f"\n    {element}" for element in wider),
+                )
+            )
         for scale in current.locator(".scale").all():
             # Still one group: the scale, its anchors and its legend in one fieldset, on the screen.
             group = scale.evaluate("""(s) => {
@@ -274,5 +289,7 @@ def test_every_control_is_at_least_44px_square(context_factory, live_server):
     seen = walk(page, live_server.url, tap_targets)
     assert_walked_everywhere(seen)
     assert min(counts.values()) >= 3, counts  # header and footer links at least: the measuring found them
-    assert not problems, f"tap targets smaller than {MIN_TARGET}x{MIN_TARGET} CSS px, overlapping or covered " \
-                         f"on a {PHONE['width']}px phone:\n" + report(problems)
+    assert not problems, (
+        f"tap targets smaller than {MIN_TARGET}x{MIN_TARGET} CSS px, overlapping or covered "
+        f"on a {PHONE['width']}px phone:\n" + report(problems)
+    )

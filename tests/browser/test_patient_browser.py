@@ -1,4 +1,5 @@
 """The patient's path in Chromium: what a person on a phone or a keyboard actually meets."""
+
 import json
 import re
 
@@ -83,9 +84,13 @@ def send_request_as_patient(context_factory, live_server, answers, name):
 def stored_request(live_server, name):
     db = connect(live_server.app.config["DATABASE"])
     try:
-        return list(db.query(
-            "SELECT r.*, s.outcome, s.answers FROM requests r JOIN screenings s ON s.id = r.screening_id"
-            " WHERE full_name = ?", [name]))
+        return list(
+            db.query(
+                "SELECT r.*, s.outcome, s.answers FROM requests r JOIN screenings s ON s.id = r.screening_id"
+                " WHERE full_name = ?",
+                [name],
+            )
+        )
     finally:
         db.close()
 
@@ -119,10 +124,13 @@ def test_likely_path_end_to_end_with_axe_on_every_page(page, live_server, assert
     assert f"{rows[0]['reference'][:4]}-{rows[0]['reference'][4:]}" in page.inner_text("main")
 
 
-@pytest.mark.parametrize("answers, outcome", [
-    pytest.param(POSSIBLE, "possible", id="possible"),
-    pytest.param(UNLIKELY, "unlikely", id="unlikely"),
-])
+@pytest.mark.parametrize(
+    "answers, outcome",
+    [
+        pytest.param(POSSIBLE, "possible", id="possible"),
+        pytest.param(UNLIKELY, "unlikely", id="unlikely"),
+    ],
+)
 def test_other_outcomes_end_to_end(page, live_server, assert_accessible, answers, outcome):
     answer_all(page, live_server.url, answers)
     assert page.locator("[data-outcome]").get_attribute("data-outcome") == outcome
@@ -308,7 +316,8 @@ def test_narrow_phone_has_no_horizontal_scrolling(context_factory, live_server, 
         current.wait_for_load_state()
         # With phone emulation Chromium widens the layout to fit what sticks out: the width must be the phone's.
         inner, overflow = current.evaluate(
-            "[window.innerWidth, document.documentElement.scrollWidth - window.innerWidth]")
+            "[window.innerWidth, document.documentElement.scrollWidth - window.innerWidth]"
+        )
         pages.append(current.url)
         assert inner == width and overflow <= 0, f"{current.url} is {inner}px wide, scrolls by {overflow}px"
 

@@ -1,4 +1,5 @@
 """In Chromium: no dead ends (Back from Change, no resubmission), finishing on another device, autosave."""
+
 import email
 import re
 from email import policy
@@ -41,8 +42,9 @@ def test_back_after_fixing_an_error_and_sending_never_asks_to_resubmit(page, liv
     assert_accessible(page)
 
 
-def test_the_emailed_code_opens_the_draft_in_a_new_browser_and_only_once(context_factory, live_server,
-                                                                         assert_accessible):
+def test_the_emailed_code_opens_the_draft_in_a_new_browser_and_only_once(
+    context_factory, live_server, assert_accessible
+):
     app = live_server.app
     phone = context_factory(viewport={"width": 360, "height": 740}).new_page()
     phone.goto(live_server.url + "/")
@@ -59,8 +61,9 @@ def test_the_emailed_code_opens_the_draft_in_a_new_browser_and_only_once(context
     with app.app_context():
         run_once(app, "browser-test-worker")
     outbox = Path(app.instance_path) / "outbox"
-    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
-                for p in outbox.glob("*-resume_link.eml")]
+    messages = [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*-resume_link.eml")
+    ]
     [text] = [m.get_content() for m in messages if m["To"] == "robin.later@example.com"]
     link = re.search(r"https?://\S+(/resume#\S+)", text).group(1)
 

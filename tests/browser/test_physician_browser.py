@@ -1,4 +1,5 @@
 """A physician reads an intake in Chromium, signs it off, and it prints on two pages."""
+
 import re
 
 from ..answers import EVERY_FLAG
@@ -12,7 +13,8 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 def test_physician_reads_the_intake_marks_it_reviewed_and_prints_it(
-        context_factory, live_server, password_hashes, assert_accessible, artifacts):
+    context_factory, live_server, password_hashes, assert_accessible, artifacts
+):
     reference = send_request_as_patient(context_factory, live_server, EVERY_FLAG, "Morgan Intake")
 
     add_account(live_server, password_hashes, "physician", "doc_browser")
@@ -25,9 +27,18 @@ def test_physician_reads_the_intake_marks_it_reviewed_and_prints_it(
     assert reference in page.inner_text("main")
 
     panel = page.locator(".safety-panel")
-    for text in ("EMERGENCY red flag", "Saddle anaesthesia", "Warfarin", "Brilique", "Allergy: iodinated contrast",
-                 "Pregnancy status uncertain", "Pacemaker", "Opioids on most days", "Cannot lie prone",
-                 "Latex allergy"):
+    for text in (
+        "EMERGENCY red flag",
+        "Saddle anaesthesia",
+        "Warfarin",
+        "Brilique",
+        "Allergy: iodinated contrast",
+        "Pregnancy status uncertain",
+        "Pacemaker",
+        "Opioids on most days",
+        "Cannot lie prone",
+        "Latex allergy",
+    ):
         assert text in panel.inner_text(), text
     assert_accessible(page)
 

@@ -1,4 +1,5 @@
 """The queue in Chromium: new requests appear without a reload, it fits a laptop screen, and it is accessible."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,13 +19,22 @@ def store_request(live_server, answers=LIKELY, name=None, **contact):
     """A request stored as the patient's form stores it (notifications aside); returns its reference."""
     n = next(_names)
     details = {
-        "full_name": name or f"Queue Person {n}", "phone": f"+1404555{n:04d}", "email": None,
-        "date_of_birth": "1970-05-05", "preferred_contact": "phone", "best_time": "morning",
-        "location": "Main office", "patient_status": "new", "insurance": None, "message": "", **contact,
+        "full_name": name or f"Queue Person {n}",
+        "phone": f"+1404555{n:04d}",
+        "email": None,
+        "date_of_birth": "1970-05-05",
+        "preferred_contact": "phone",
+        "best_time": "morning",
+        "location": "Main office",
+        "patient_status": "new",
+        "insurance": None,
+        "message": "",
+        **contact,
     }
     with live_server.app.app_context():
-        reference, _ = submissions.submit_request(get_db(), drafts.new_token(), assess(answers), details,
-                                                  lambda now: now + timedelta(hours=24))
+        reference, _ = submissions.submit_request(
+            get_db(), drafts.new_token(), assess(answers), details, lambda now: now + timedelta(hours=24)
+        )
     return reference
 
 
@@ -77,27 +87,38 @@ def test_an_unattended_queue_that_times_out_says_so(desk_page, live_server, quic
 
 def test_fifteen_rows_fit_at_1280_by_800_and_wide_screens_are_used(desk_page, live_server):
     for n in range(20):
-        store_request(live_server, likely(allergies=["contrast"]) if n % 3 == 0 else LIKELY,
-                      language="Spanish" if n % 4 == 0 else None, interpreter=1 if n % 4 == 0 else None)
+        store_request(
+            live_server,
+            likely(allergies=["contrast"]) if n % 3 == 0 else LIKELY,
+            language="Spanish" if n % 4 == 0 else None,
+            interpreter=1 if n % 4 == 0 else None,
+        )
     page = desk_page(1280, 800)
     rows = page.locator("table.queue-list tbody tr")
     assert rows.count() >= 20
-    visible = sum(1 for box in (rows.nth(i).bounding_box() for i in range(rows.count()))
-                  if box and box["y"] + box["height"] <= 800)
+    visible = sum(
+        1
+        for box in (rows.nth(i).bounding_box() for i in range(rows.count()))
+        if box and box["y"] + box["height"] <= 800
+    )
     assert visible >= 15, visible
     wide = desk_page(1920, 1080)
     assert wide.locator("table.queue-list").bounding_box()["width"] > 1700
 
 
 @pytest.mark.parametrize("width", [1280, 360])
-def test_queue_request_and_intake_pages_are_accessible(context_factory, live_server, password_hashes,
-                                                       assert_accessible, width):
-    reference = store_request(live_server, likely(blood_thinners=["warfarin"]), name="Axe Checked",
-                              language="Spanish", interpreter=1)
+def test_queue_request_and_intake_pages_are_accessible(
+    context_factory, live_server, password_hashes, assert_accessible, width
+):
+    reference = store_request(
+        live_server, likely(blood_thinners=["warfarin"]), name="Axe Checked", language="Spanish", interpreter=1
+    )
     duplicate = store_request(live_server, name="Axe Checked", date_of_birth="1970-05-05")
     db = connect(live_server.app.config["DATABASE"])
-    db.execute("UPDATE requests SET phone = (SELECT phone FROM requests WHERE reference = ?) WHERE reference = ?",
-               [reference, duplicate])
+    db.execute(
+        "UPDATE requests SET phone = (SELECT phone FROM requests WHERE reference = ?) WHERE reference = ?",
+        [reference, duplicate],
+    )
     db.close()
     add_account(live_server, password_hashes, "front_desk", "desk_axe")
     add_account(live_server, password_hashes, "physician", "doc_axe")

@@ -1,4 +1,5 @@
 """The front desk in Chromium: a patient's request reaches the queue and gets handled."""
+
 from screening.db import connect
 
 from ..answers import URGENT
@@ -9,8 +10,15 @@ from .test_patient_browser import send_request_as_patient
 def add_account(live_server, password_hashes, role, username):
     db = connect(live_server.app.config["DATABASE"])
     if not db["users"].count_where("username = ?", [username]):
-        db["users"].insert({"username": username, "display_name": f"Browser {role}", "role": role,
-                            "password_hash": password_hashes[role], "created_at": "2026-01-01T00:00:00+00:00"})
+        db["users"].insert(
+            {
+                "username": username,
+                "display_name": f"Browser {role}",
+                "role": role,
+                "password_hash": password_hashes[role],
+                "created_at": "2026-01-01T00:00:00+00:00",
+            }
+        )
     db.close()
 
 
@@ -22,7 +30,8 @@ def sign_in(page, live_server, username, password):
 
 
 def test_front_desk_finds_a_new_request_logs_a_call_and_marks_it_contacted(
-        context_factory, live_server, password_hashes, assert_accessible, artifacts):
+    context_factory, live_server, password_hashes, assert_accessible, artifacts
+):
     reference = send_request_as_patient(context_factory, live_server, URGENT, "Casey Browser")
 
     add_account(live_server, password_hashes, "front_desk", "desk_browser")
