@@ -76,6 +76,16 @@ def _phone_display(e164: str, region: str) -> str:
     return phonenumbers.format_number(number, style)
 
 
+# The languages the request form offers, by code; anything else is stored as the patient typed it.
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+
+
+def call_language(stored: str | None) -> str:
+    """The language to call a patient in, for the front desk; empty for English, which needs no note."""
+    name = LANGUAGE_NAMES.get(stored or "", stored or "")
+    return "" if name.lower() == "english" else name
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(phone_display, "phone")
     app.add_template_filter(patient_time, "local_time")
@@ -83,5 +93,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(masked_email, "masked_email")
     app.add_template_filter(staff_time, "staff_time")
     app.add_template_filter(tel_href, "tel")
+    app.add_template_filter(call_language, "call_language")
     app.add_template_filter(URGENCY_LABELS.get, "urgency_label")
     app.add_template_filter(json.loads, "from_json")

@@ -150,6 +150,20 @@ def test_searching_keeps_every_filter_from_the_one_list(auth, client, make_reque
 # Columns
 
 
+@pytest.mark.parametrize(
+    "stored, shown",
+    [("es", "Spanish"), ("Spanish", "Spanish"), ("Tagalog", "Tagalog"), ("en", None), ("English", None)],
+)
+def test_the_language_to_call_in_is_named_and_english_needs_no_note(auth, client, make_request, stored, shown):
+    """The request form stores "en" or "es" (or what the patient typed): staff read a language's name."""
+    row = make_request(name="Lena Lingua", language=stored)
+    auth.login()
+    for url in ("/staff/", f"/staff/requests/{row['reference']}"):
+        html = client.get(url).get_data(as_text=True)
+        needs = re.findall(r'<span class="language-need">([^<·]*)', html)
+        assert {need.strip() for need in needs} == ({shown} if shown else set()), (url, needs)
+
+
 def test_queue_columns_name_phone_call_by_language_flags_and_title(auth, app, client, make_request):
     flagged = make_request(
         likely(allergies=["contrast"], infection="yes", pregnant="not_sure"),
