@@ -1,6 +1,7 @@
 """Spanish for patients: every page and email in the patient's language, the catalog complete, answers kept."""
 import json
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -406,3 +407,121 @@ def test_the_switch_keeps_request_details_typed_but_not_sent_and_only_the_forms_
 def test_the_language_comes_from_the_browser_until_the_patient_chooses(client, accept, lang):
     html = client.get("/", headers={"Accept-Language": accept}).get_data(as_text=True)
     assert f'<html lang="{lang}">' in html
+
+
+@pytest.fixture
+def diary_block(app, client, auth, db, make_request, monkeypatch):
+    """A block recorded by a physician for a patient who asked to be called in Spanish; the clock at NOW."""
+    from screening import clock
+
+    from .test_diary import NOW, block_row, code_of, record
+
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    request_row = make_request(language="es")
+    auth.login("physician")
+    assert record(client, request_row["reference"]).status_code == 303
+    return {"row": block_row(db), "code": code_of(block_row(db)), "reference": request_row["reference"]}
+
+
+def test_every_diary_page_in_spanish_has_no_english_sentence(app, diary_block, monkeypatch):
+    from screening import clock
+
+    from .test_diary import NOW, DiaryPatient
+
+    patient = DiaryPatient(app)
+    client = patient.client
+    assert "Su diario después de la inyección" in assert_spanish(client, "/diary/")
+    es, en = (post_in(client, lang, "/diary/open", {"code": "WRONG-CODE"}, "/diary/") for lang in ("es", "en"))
+    assert es.status_code == en.status_code == 400
+    assert "Este código no abre ningún diario" in es.get_data(as_text=True)
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "code refused")
+    es, en = (post_in(client, lang, "/diary/baseline", {"pain": "7"}, "/diary/") for lang in ("es", "en"))
+    assert es.status_code == en.status_code == 403  # no diary opened in this browser: the closed page
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "closed")
+
+    assert patient.open(diary_block["code"]).status_code == 303
+    assert "Primero: su dolor de siempre" in assert_spanish(client, "/diary/")
+    es, en = (post_in(client, lang, "/diary/baseline", {}, "/diary/") for lang in ("es", "en"))
+    assert es.status_code == en.status_code == 400
+    assert "Elija un número del 0 al 10 para su dolor de siempre" in es.get_data(as_text=True)
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "baseline refused")
+    # Saved, with its flash message; then the first entry, its errors, a correction, the pain's return.
+    assert post_in(client, "es", "/diary/baseline", {"pain": "8"}, "/diary/").status_code == 303
+    saved = client.get("/diary/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Guardado: su dolor de siempre antes de la inyección." in saved
+    assert not untranslated(saved, client.get("/diary/", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=10))  # injected 5 minutes before NOW
+    page = assert_spanish(client, "/diary/")
+    assert "Su anotación de 15 minutos después de la inyección" in page and "el peor dolor" in page
+    es, en = (post_in(client, lang, "/diary/entry", {"slot": "15"}, "/diary/") for lang in ("es", "en"))
+    assert es.status_code == en.status_code == 400
+    assert "Díganos si intentó hacer la actividad" in es.get_data(as_text=True)
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "entry refused")
+    entry = {"slot": "15", "pain": "2", "tried": "yes", "medicine": "no"}
+    assert post_in(client, "es", "/diary/entry", entry, "/diary/").status_code == 303
+    saved = client.get("/diary/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Guardado: su anotación de 15 minutos después de la inyección." in saved
+    assert "Próxima anotación: 30 minutos después de la inyección" in saved and "2 de 10" in saved
+    assert "Corrija su anotación de 15 minutos" in assert_spanish(client, "/diary/?correct=15")
+    for answer in ("2", "not_yet"):
+        assert post_in(client, "es", "/diary/return", {"returned": answer}, "/diary/").status_code == 303
+        assert "Guardado: cuándo le volvió el dolor de siempre." in client.get(
+            "/diary/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Usted nos dijo: No, todavía no." in assert_spanish(client, "/diary/")
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(hours=7))  # the last entry is late; the rest missed
+    assert "Esta anotación tocaba el" in assert_spanish(client, "/diary/")
+    last = {**entry, "slot": "360"}
+    assert post_in(client, "es", "/diary/entry", last, "/diary/").status_code == 303
+    page = assert_spanish(client, "/diary/")
+    assert "Todas las anotaciones programadas están hechas o ya pasaron" in page and "sin anotar" in page
+    flashed = post_in(client, "es", "/diary/entry", entry, "/diary/")  # an entry no longer open
+    assert flashed.status_code == 303
+    assert "Esa anotación no se puede hacer ahora" in client.get(
+        "/diary/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+
+
+def test_the_diary_switch_keeps_every_entry_and_html_lang_follows(app, diary_block):
+    from .test_diary import DiaryPatient
+
+    patient = DiaryPatient(app)
+    assert patient.open(diary_block["code"]).status_code == 303
+    assert patient.baseline(6).status_code == 303
+    assert switch(patient.client, "es", "/diary/").headers["Location"] == "/diary/"
+    html = patient.page()  # an English browser: the choice holds
+    assert '<html lang="es">' in html and "Dolor de siempre antes:</strong> 6 de 10" in html
+    assert switch(patient.client, "en", "/diary/").headers["Location"] == "/diary/"
+    html = patient.page()
+    assert '<html lang="en">' in html and "Usual pain before:</strong> 6 out of 10" in html
+
+
+def test_the_diary_link_email_is_in_the_language_the_patient_asked_for(app, client, db, diary_block,
+                                                                       make_request):
+    from .test_diary import block_row, record
+
+    english_request = make_request(language="en")
+    assert record(client, english_request["reference"]).status_code == 303
+    bodies, sheets = {}, {}
+    for language, row in (("es", diary_block["row"]), ("en", block_row(db))):
+        html = client.get(f"/staff/blocks/{row['id']}/sheet").get_data(as_text=True)
+        sheets[language] = html
+        assert client.post(f"/staff/blocks/{row['id']}/email",
+                           data={"csrf_token": csrf_token(html)}).status_code == 303
+        message = next(db.query("SELECT subject, body FROM outbox WHERE kind = 'diary_link' ORDER BY id DESC"))
+        bodies[language] = message["subject"] + "\n" + message["body"]
+    es, en = bodies["es"], bodies["en"]
+    assert "el enlace de su diario" in es and "Ábralo en su teléfono" in es and "your diary link" in en
+    same = set(es.splitlines()) & set(en.splitlines())
+    assert not [line for line in same if line.strip() and not re.search(r"https?://|\[\[diary-code:", line)
+                and not SAME_IN_BOTH.match(line)]
+    assert not [m for m in english_msgids() if "%" not in m and "{" not in m and m in es]
+    # The staff page it was sent from stays English.
+    episode = client.get(f"/staff/requests/{diary_block['reference']}/diary").get_data(as_text=True)
+    assert '<html lang="en">' in episode and "The diary link will be emailed to the patient." in episode
+    # The printed sheet: the part the patient keeps in their language, the staff's line and page in English.
+    es, en = sheets["es"], sheets["en"]
+    assert '<html lang="en">' in es and "Print this page (Ctrl+P)" in es and "It is in Spanish" in es
+    patient_part = es.split('<div lang="es">')[1]
+    assert "Su diario del dolor después de la inyección" in patient_part and "15 minutos después" in patient_part
+    english_part = en.split('<div lang="en">')[1].split("</main>")[0]
+    assert not [t for t in untranslated(patient_part.split("</main>")[0], english_part) if "://" not in t]
+    assert "Your pain diary after the injection" in en and "It is in Spanish" not in en

@@ -1,10 +1,12 @@
-"""The diary's forms. Every sentence a patient reads outside the templates is in this module (to translate later)."""
+"""The diary's forms. Every sentence a patient reads outside the templates is in this module, in the catalog."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -14,44 +16,45 @@ from ..patient.forms import ChoiceField, MultiChoiceField, choices
 from . import vocab
 
 PAIN_SCALE = choices(*((str(n), str(n)) for n in range(11)))
-PAIN_ANCHORS = ("no pain", "worst pain you can imagine")
-YES_NO = choices(("yes", "Yes"), ("no", "No"))
+PAIN_ANCHORS = (_l("no pain"), _l("worst pain you can imagine"))
+YES_NO = choices(("yes", _l("Yes")), ("no", _l("No")))
 
 # Patient-facing words (the templates hold the rest).
 PATIENT_TEXT = {
-    "code_label": "Your diary code",
-    "code_missing": "Enter the code printed on your diary sheet",
-    "code_refused": ("This code does not open a diary. Check it against your sheet. A diary can be filled in for "
-                     "{hours} hours after the injection; after that, call the clinic."),
-    "baseline_label": "Before the injection, how bad was your usual pain when doing the activity that hurts most?",
-    "baseline_missing": "Choose a number from 0 to 10 for your usual pain",
-    "pain_label": "How bad is your pain right now?",
-    "pain_missing": "Choose a number from 0 to 10 for your pain now",
-    "tried_label": "Since your last entry, did you try the activity that usually hurts most?",
-    "tried_missing": "Say whether you tried the activity",
-    "medicine_label": "Since your last entry, did you take any pain medicine?",
-    "medicine_missing": "Say whether you took any pain medicine",
-    "returned_label": "Has your usual pain come back?",
-    "returned_missing": "Choose when your usual pain came back, or that it has not come back yet",
-    "saved_baseline": "Saved: your usual pain before the injection.",
-    "saved_entry": "Saved: your entry for {time} after the injection.",
-    "saved_returned": "Saved: when your usual pain came back.",
-    "entry_not_open": "That entry is not open now. Please use the form below.",
+    "code_label": _l("Your diary code"),
+    "code_missing": _l("Enter the code printed on your diary sheet"),
+    "code_refused": _l("This code does not open a diary. Check it against your sheet. A diary can be filled in for "
+                       "%(hours)s hours after the injection; after that, call the clinic."),
+    "baseline_label": _l("Before the injection, how bad was your usual pain when doing the activity that hurts most?"),
+    "baseline_missing": _l("Choose a number from 0 to 10 for your usual pain"),
+    "pain_label": _l("How bad is your pain right now?"),
+    "pain_missing": _l("Choose a number from 0 to 10 for your pain now"),
+    "tried_label": _l("Since your last entry, did you try the activity that usually hurts most?"),
+    "tried_missing": _l("Say whether you tried the activity"),
+    "medicine_label": _l("Since your last entry, did you take any pain medicine?"),
+    "medicine_missing": _l("Say whether you took any pain medicine"),
+    "returned_label": _l("Has your usual pain come back?"),
+    "returned_missing": _l("Choose when your usual pain came back, or that it has not come back yet"),
+    "saved_baseline": _l("Saved: your usual pain before the injection."),
+    "saved_entry": _l("Saved: your entry for %(time)s after the injection."),
+    "saved_returned": _l("Saved: when your usual pain came back."),
+    "entry_not_open": _l("That entry is not open now. Please use the form below."),
+    "qr_title": _l("QR code that opens the diary"),
 }
 RETURN_LABELS = {
-    "under_1": "Yes, less than 1 hour after the injection",
-    **{str(h): f"Yes, about {h} hour{'s' if h > 1 else ''} after the injection" for h in range(1, 7)},
-    "over_6": "Yes, more than 6 hours after the injection",
-    "not_yet": "No, not yet",
+    "under_1": _l("Yes, less than 1 hour after the injection"),
+    "1": _l("Yes, about 1 hour after the injection"),
+    **{str(h): _l("Yes, about %(hours)d hours after the injection", hours=h) for h in range(2, 7)},
+    "over_6": _l("Yes, more than 6 hours after the injection"),
+    "not_yet": _l("No, not yet"),
 }
 
 
 def slot_label(minutes: int) -> str:
-    """'15 minutes', '1 hour', '90 minutes', '2 hours' after the injection."""
+    """'15 minutes', '1 hour', '90 minutes', '2 hours' after the injection, in the page's language."""
     if minutes % 60 == 0:
-        hours = minutes // 60
-        return f"{hours} hour" + ("" if hours == 1 else "s")
-    return f"{minutes} minutes"
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 class CodeForm(FlaskForm):

@@ -7,10 +7,11 @@ from typing import Any
 
 import segno
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import audit, clock
+from .. import audit, clock, formatting, i18n
 from ..auth import roles_required
 from ..db import get_db
 from ..extensions import limiter
@@ -151,20 +152,30 @@ def _link(code: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}{url_for('diary.diary_page')}#{codes.formatted(code)}"
 
 
+def _patient_language(block_row: dict) -> str:
+    """The language the patient asked to be called in (their request), for what staff hand or send them."""
+    return block_row["language"] if block_row["language"] in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
 @staff_bp.get("/blocks/<int:block_id>/sheet")
 @roles_required(*CLINICAL)
 def sheet(block_id: int):
     block_row = _block_or_404(block_id)
     code = codes.code_for(block_row["link_id"], current_app.config["SECRET_KEY"])
     link = _link(code)
-    svg = io.BytesIO()
-    segno.make(link, error="m").save(svg, kind="svg", scale=4, border=4, xmldecl=False, svgclass="qr-code",
-                                     title="QR code that opens the diary", lineclass=None)
     audit.record("print_diary_sheet", "block", block_id)
-    return render_template("diary/sheet.html", block=block_row, code=codes.formatted(code), link=link,
-                           page=link.split("#")[0], qr=Markup(svg.getvalue().decode()),  # nosec B704 (segno's SVG)
-                           labels={m: forms.slot_label(m) for m in block_row["schedule"]},
-                           due=lambda m: clock.parse(block_row["injected_at"]) + timedelta(minutes=m))
+    language = _patient_language(block_row)
+    with force_locale(language):  # the part the patient keeps: in their language; the staff's line stays English
+        svg = io.BytesIO()
+        segno.make(link, error="m").save(svg, kind="svg", scale=4, border=4, xmldecl=False, svgclass="qr-code",
+                                         title=str(forms.PATIENT_TEXT["qr_title"]), lineclass=None)
+        patient_sheet = render_template(
+            "diary/_sheet.html", block=block_row, code=codes.formatted(code), link=link, page=link.split("#")[0],
+            qr=Markup(svg.getvalue().decode()),  # nosec B704 (segno's SVG)
+            labels={m: forms.slot_label(m) for m in block_row["schedule"]},
+            due=lambda m: formatting.short_time(clock.parse(block_row["injected_at"]) + timedelta(minutes=m)))
+    return render_template("diary/sheet.html", block=block_row, sheet_language=language,
+                           patient_sheet=Markup(patient_sheet))  # nosec B704 (a rendered template: autoescaped)
 
 
 @staff_bp.post("/blocks/<int:block_id>/email")
@@ -180,7 +191,7 @@ def email_link(block_id: int):
         with db.atomic():
             outbox.enqueue_diary_link(db, outbox.Settings.from_config(current_app.config), block_row["request_id"],
                                       block_row["email"], codes.placeholder(block_row["link_id"]),
-                                      block_row["expires_at"])
+                                      block_row["expires_at"], language=_patient_language(block_row))
             audit.record("diary_link_emailed", "block", block_id)
         flash("The diary link will be emailed to the patient.")
     return redirect(url_for("diary_staff.episode", reference=block_row["reference"]), 303)
@@ -289,7 +300,7 @@ def open_diary():
             session[SESSION_KEY] = block_id
             audit.record("diary_opened", "block", block_id)
             return redirect(url_for("diary.diary_page"), 303)
-        form.code.errors = [forms.PATIENT_TEXT["code_refused"].format(hours=current_app.config["DIARY_LINK_HOURS"])]
+        form.code.errors = [str(forms.PATIENT_TEXT["code_refused"]) % {"hours": current_app.config["DIARY_LINK_HOURS"]}]
     return render_template("diary/open.html", form=form, text=forms.PATIENT_TEXT), 400
 
 
@@ -310,7 +321,7 @@ def baseline():
         store.add_entry(db, block_row["id"], "baseline", observed_at=clock.parse(block_row["injected_at"]),
                         pain=int(form.pain.data))
         audit.record("diary_entry", "block", block_row["id"], kind="baseline")
-    flash(forms.PATIENT_TEXT["saved_baseline"])
+    flash(str(forms.PATIENT_TEXT["saved_baseline"]))
     return redirect(url_for("diary.diary_page"), 303)
 
 
@@ -325,7 +336,7 @@ def entry():
     correcting = request.form.get("correct") == "1"
     allowed = current.by_slot if correcting else [_slots(current, clock.now())["now"]]
     if slot is None or slot not in allowed:
-        flash(forms.PATIENT_TEXT["entry_not_open"])
+        flash(str(forms.PATIENT_TEXT["entry_not_open"]))
         return redirect(url_for("diary.diary_page"), 303)
     form = forms.EntryForm()
     if not form.validate():
@@ -336,7 +347,7 @@ def entry():
                         tried_activity=form.tried.data == "yes", medicine_taken=form.medicine.data == "yes",
                         correction=correcting)
         audit.record("diary_entry", "block", block_row["id"], kind="scheduled", slot=slot, correction=correcting)
-    flash(forms.PATIENT_TEXT["saved_entry"].format(time=forms.slot_label(slot)))
+    flash(str(forms.PATIENT_TEXT["saved_entry"]) % {"time": forms.slot_label(slot)})
     return redirect(url_for("diary.diary_page"), 303)
 
 
@@ -352,5 +363,5 @@ def pain_returned():
     with db.atomic():
         store.add_entry(db, block_row["id"], "return", observed_at=clock.now(), returned=form.returned.data)
         audit.record("diary_entry", "block", block_row["id"], kind="return")
-    flash(forms.PATIENT_TEXT["saved_returned"])
+    flash(str(forms.PATIENT_TEXT["saved_returned"]))
     return redirect(url_for("diary.diary_page"), 303)

@@ -44,7 +44,7 @@ def _block(row: dict | None) -> dict | None:
 
 def block(db: Database, block_id: int) -> dict | None:
     return _block(next(db.query(
-        """SELECT b.*, r.reference, r.email, u.display_name AS physician FROM blocks b
+        """SELECT b.*, r.reference, r.email, r.language, u.display_name AS physician FROM blocks b
            JOIN requests r ON r.id = b.request_id JOIN users u ON u.id = b.physician_id WHERE b.id = ?""",
         [block_id]), None))
 
