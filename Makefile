@@ -52,9 +52,10 @@ chromium:
 	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (browser tests will skip)"; fi; \
 	fi
 
-# Lint (ruff, configured in pyproject.toml) and security lint (bandit): each finding fixed or justified on its line.
+# Lint and format check (ruff, configured in pyproject.toml) and security lint (bandit): each finding fixed or justified on its line.
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r screening config.py run.py bench
 
 test: $(VENV)/.installed-dev chromium lint $(MO_FILES)

@@ -44,6 +44,14 @@ def patient_date(moment: datetime | str) -> str:
     return local(moment).strftime("%B %-d, %Y")
 
 
+def short_time(moment: datetime | str) -> str:
+    """'Jun 10, 10:10 a.m.' ('10 jun, 10:10 a. m.'): compact, for a table the patient reads, in their language."""
+    language = current_language()
+    if language != "en":
+        return fix_grammar(format_datetime(local(moment), "d MMM, h:mm a", locale=language), language)
+    return staff_time(moment)
+
+
 def masked_email(address: str) -> str:
     """'p•••@example.com': enough for the patient to recognise, little for someone looking over a shoulder."""
     name, _, domain = address.partition("@")

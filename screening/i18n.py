@@ -8,6 +8,7 @@ when a page shows them, so the definition file stays the one source of truth.
 
 Staff pages stay in English whatever the browser asks for.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # Blueprints whose pages patients read; every other page (staff, admin, sign-in) is in English.
-PATIENT_BLUEPRINTS = {"patient", None}  # None: an address no view answers (a patient's 404)
+PATIENT_BLUEPRINTS = {"patient", "diary", None}  # None: an address no view answers (a patient's 404)
 SESSION_KEY = "language"
 
 babel = Babel()

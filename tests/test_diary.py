@@ -1,4 +1,5 @@
 """Recording a block, the patient's diary, the result and the two-block decision, through the app."""
+
 import json
 import re
 from datetime import timedelta
@@ -19,8 +20,10 @@ NOW = clock.parse("2026-06-10T14:00:00+00:00")  # a Wednesday, 10 a.m. at the cl
 @pytest.fixture
 def at(monkeypatch):
     """Move the app's clock: at(minutes) stands it that many minutes after NOW."""
+
     def move(minutes=0):
         monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=minutes))
+
     move(0)
     return move
 
@@ -28,9 +31,17 @@ def at(monkeypatch):
 def block_form(client, reference, **overrides):
     html = client.get(f"/staff/requests/{reference}/blocks/new").get_data(as_text=True)
     local = (NOW - timedelta(minutes=5)).astimezone(ZoneInfo("America/New_York"))
-    data = {"csrf_token": csrf_token(html), "block_number": "1", "injected_date": local.strftime("%Y-%m-%d"),
-            "injected_time": local.strftime("%H:%M"), "levels": ["L4-5", "L5-S1"], "side": "both",
-            "medicine": "lidocaine", "sedation": "none", **overrides}
+    data = {
+        "csrf_token": csrf_token(html),
+        "block_number": "1",
+        "injected_date": local.strftime("%Y-%m-%d"),
+        "injected_time": local.strftime("%H:%M"),
+        "levels": ["L4-5", "L5-S1"],
+        "side": "both",
+        "medicine": "lidocaine",
+        "sedation": "none",
+        **overrides,
+    }
     if "physician" not in data:
         data["physician"] = next(iter(_physician_ids(html)), "")
     return data
@@ -72,8 +83,9 @@ class DiaryPatient:
         return self.post("/diary/baseline", pain=str(pain))
 
     def entry(self, slot, pain, tried="yes", medicine="no", correct=""):
-        return self.post("/diary/entry", slot=str(slot), pain=str(pain), tried=tried, medicine=medicine,
-                         correct=correct)
+        return self.post(
+            "/diary/entry", slot=str(slot), pain=str(pain), tried=tried, medicine=medicine, correct=correct
+        )
 
 
 def sign_in_again(client, auth, role):
@@ -98,7 +110,8 @@ def keep_diary(at, patient, pains, baseline=10, medicine_at=()):
 
 
 def test_physician_records_a_block_the_patient_keeps_the_diary_and_the_physician_sees_the_result(
-        app, client, auth, db, make_request, diary_patient, at):
+    app, client, auth, db, make_request, diary_patient, at
+):
     request_row = make_request()
     auth.login("physician")
     response = record(client, request_row["reference"])
@@ -127,7 +140,8 @@ def test_physician_records_a_block_the_patient_keeps_the_diary_and_the_physician
 
 
 def test_late_entries_are_taken_at_their_real_time_and_a_correction_is_a_new_entry(
-        app, client, auth, db, make_request, diary_patient, at):
+    app, client, auth, db, make_request, diary_patient, at
+):
     request_row = make_request()
     sign_in_again(client, auth, "physician")
     record(client, request_row["reference"])
@@ -147,8 +161,9 @@ def test_late_entries_are_taken_at_their_real_time_and_a_correction_is_a_new_ent
     assert "6 out of 10" in page and "1 out of 10" not in page
 
 
-def test_the_patient_page_refuses_bad_answers_with_messages_and_keeps_them(app, client, auth, db, make_request,
-                                                                             diary_patient, at):
+def test_the_patient_page_refuses_bad_answers_with_messages_and_keeps_them(
+    app, client, auth, db, make_request, diary_patient, at
+):
     request_row = make_request()
     sign_in_again(client, auth, "physician")
     record(client, request_row["reference"])
@@ -163,7 +178,8 @@ def test_the_patient_page_refuses_bad_answers_with_messages_and_keeps_them(app, 
 
 
 def test_forged_and_expired_codes_are_refused_and_a_diary_opens_nothing_else(
-        app, client, auth, db, make_request, diary_patient, at):
+    app, client, auth, db, make_request, diary_patient, at
+):
     first, second = make_request(), make_request()
     sign_in_again(client, auth, "physician")
     record(client, first["reference"])
@@ -176,8 +192,13 @@ def test_forged_and_expired_codes_are_refused_and_a_diary_opens_nothing_else(
     assert diary_patient.open(code_of(one)).status_code == 303
     diary_patient.baseline(9)
     assert next(db.query("SELECT count(*) AS n FROM diary_entries WHERE block_id = ?", [two["id"]]))["n"] == 0
-    for path in ("/staff/", f"/staff/requests/{first['reference']}", f"/staff/requests/{first['reference']}/diary",
-                 f"/staff/blocks/{one['id']}/sheet", f"/staff/blocks/{one['id']}/diary.fhir.json"):
+    for path in (
+        "/staff/",
+        f"/staff/requests/{first['reference']}",
+        f"/staff/requests/{first['reference']}/diary",
+        f"/staff/blocks/{one['id']}/sheet",
+        f"/staff/blocks/{one['id']}/diary.fhir.json",
+    ):
         assert "/staff/login" in diary_patient.client.get(path).headers.get("Location", ""), path
 
     at(48 * 60)  # 48 hours after the injection, plus the 5 minutes it was given before NOW
@@ -188,7 +209,8 @@ def test_forged_and_expired_codes_are_refused_and_a_diary_opens_nothing_else(
 
 
 def test_roles_front_desk_sees_progress_not_scores_admin_sees_nothing(
-        app, client, auth, db, make_request, diary_patient, at, staff):
+    app, client, auth, db, make_request, diary_patient, at, staff
+):
     request_row = make_request()
     auth.login("front_desk")
     html = client.get(f"/staff/requests/{request_row['reference']}/blocks/new").get_data(as_text=True)
@@ -214,8 +236,12 @@ def test_roles_front_desk_sees_progress_not_scores_admin_sees_nothing(
 
     auth.logout()
     auth.login("admin")
-    for path in (f"/staff/requests/{reference}/diary", "/staff/diaries", f"/staff/blocks/{row['id']}/sheet",
-                 f"/staff/requests/{reference}/blocks/new"):
+    for path in (
+        f"/staff/requests/{reference}/diary",
+        "/staff/diaries",
+        f"/staff/blocks/{row['id']}/sheet",
+        f"/staff/requests/{reference}/blocks/new",
+    ):
         assert client.get(path).status_code == 403, path
 
     auth.logout()
@@ -225,7 +251,8 @@ def test_roles_front_desk_sees_progress_not_scores_admin_sees_nothing(
 
 
 def test_staff_views_and_entries_are_audited_without_health_data(
-        app, client, auth, db, make_request, diary_patient, at):
+    app, client, auth, db, make_request, diary_patient, at
+):
     request_row = make_request()
     sign_in_again(client, auth, "physician")
     record(client, request_row["reference"])
@@ -257,21 +284,28 @@ def test_paper_entries_typed_by_staff_are_marked_and_audited(app, client, auth, 
     assert client.post(url, data=baseline).status_code == 303
     missing = client.post(url, data={**base, "entry": "15", "observed_time": "10:10", "pain": "2"})
     assert missing.status_code == 400 and "Say whether the patient tried the activity" in missing.get_data(as_text=True)
-    assert client.post(url, data={**base, "entry": "15", "observed_time": "10:10", "pain": "2", "tried": "yes",
-                                  "medicine": "no"}).status_code == 303
+    assert (
+        client.post(
+            url, data={**base, "entry": "15", "observed_time": "10:10", "pain": "2", "tried": "yes", "medicine": "no"}
+        ).status_code
+        == 303
+    )
     stored = list(db.query("SELECT kind, slot, pain, entered_by FROM diary_entries ORDER BY id"))
     assert [(e["kind"], e["slot"], e["pain"]) for e in stored] == [("baseline", None, 8), ("scheduled", 15, 2)]
     assert all(e["entered_by"] for e in stored)
-    assert [a["action"] for a in db.query("SELECT action FROM audit_log WHERE action = 'diary_paper_entry'")] == \
-        ["diary_paper_entry"] * 2
+    assert [a["action"] for a in db.query("SELECT action FROM audit_log WHERE action = 'diary_paper_entry'")] == [
+        "diary_paper_entry"
+    ] * 2
     auth.logout()
     auth.login("physician")
     assert "paper, entered by Test front_desk" in client.get(
-        f"/staff/requests/{request_row['reference']}/diary").get_data(as_text=True)
+        f"/staff/requests/{request_row['reference']}/diary"
+    ).get_data(as_text=True)
 
 
 def test_the_link_is_emailed_through_the_outbox_without_the_code_or_health_data(
-        app, client, auth, db, make_request, at):
+    app, client, auth, db, make_request, at
+):
     request_row = make_request()
     auth.login("front_desk")
     record(client, request_row["reference"])
@@ -300,8 +334,13 @@ def test_two_positive_blocks_lead_to_the_ablation_message(app, client, auth, db,
 
     at(7 * 24 * 60 - 60)  # a week later: the second block, with a longer-acting medicine
     sign_in_again(client, auth, "physician")
-    record(client, reference, block_number="2", medicine="bupivacaine",
-           **_local_time(NOW + timedelta(days=7) - timedelta(minutes=65)))
+    record(
+        client,
+        reference,
+        block_number="2",
+        medicine="bupivacaine",
+        **_local_time(NOW + timedelta(days=7) - timedelta(minutes=65)),
+    )
     second = DiaryPatient(app)
     second.open(code_of(block_row(db, 2)))
     second.baseline(10)
@@ -340,8 +379,12 @@ def test_record_block_form_errors_are_shown_next_to_the_fields(app, client, auth
     response = record(client, reference, levels=[], medicine="other", injected_time="25:99")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    for message in ("Choose at least one level", "Enter the name of the other medicine",
-                    "Enter the other medicine", "Enter the date as YYYY-MM-DD"):
+    for message in (
+        "Choose at least one level",
+        "Enter the name of the other medicine",
+        "Enter the other medicine",
+        "Enter the date as YYYY-MM-DD",
+    ):
         assert message in html, message
     assert record(client, reference, block_number="2").status_code == 400  # no first block yet
     assert record(client, reference, medicine="other", medicine_other="Articaine", other_hours="3").status_code == 303
@@ -352,7 +395,8 @@ def test_record_block_form_errors_are_shown_next_to_the_fields(app, client, auth
 
 
 def test_fhir_export_validates_as_r4b_and_codes_each_score_with_loinc(
-        app, client, auth, db, make_request, diary_patient, at):
+    app, client, auth, db, make_request, diary_patient, at
+):
     request_row = make_request()
     sign_in_again(client, auth, "physician")
     record(client, request_row["reference"])
@@ -391,7 +435,8 @@ def test_diaries_to_review_until_a_physician_marks_them(app, client, auth, db, m
 
 
 def test_the_queue_filters_diaries_to_review_and_diaries_missing_entries(
-        app, client, auth, db, make_request, diary_patient, at):
+    app, client, auth, db, make_request, diary_patient, at
+):
     kept, other = make_request(name="Diary Keeper"), make_request(name="No Diary")
     sign_in_again(client, auth, "physician")
     record(client, kept["reference"])
@@ -418,14 +463,33 @@ def to_review(client):
     return client.get("/staff/diaries").get_data(as_text=True).split("Diaries missing")[0]
 
 
-DIARY_FIELDS = ["code", "pain", "tried", "medicine", "slot", "correct", "returned", "block_number", "injected_date",
-                "injected_time", "levels", "side", "medicine_other", "other_hours", "sedation", "physician", "entry",
-                "observed_date", "observed_time"]
+DIARY_FIELDS = [
+    "code",
+    "pain",
+    "tried",
+    "medicine",
+    "slot",
+    "correct",
+    "returned",
+    "block_number",
+    "injected_date",
+    "injected_time",
+    "levels",
+    "side",
+    "medicine_other",
+    "other_hours",
+    "sedation",
+    "physician",
+    "entry",
+    "observed_date",
+    "observed_time",
+]
 
 
 @pytest.mark.parametrize("role", ["front_desk", "physician"])
-def test_hostile_input_never_causes_a_server_error_in_the_diary(app, client, auth, db, make_request, diary_patient,
-                                                                 at, role):
+def test_hostile_input_never_causes_a_server_error_in_the_diary(
+    app, client, auth, db, make_request, diary_patient, at, role
+):
     from .test_robustness import NASTY
 
     request_row = make_request()
@@ -439,8 +503,12 @@ def test_hostile_input_never_causes_a_server_error_in_the_diary(app, client, aut
     staff_token = csrf_token(client.get("/staff/").get_data(as_text=True))
     patient_token = csrf_token(diary_patient.page())
     reference = request_row["reference"]
-    staff_urls = [f"/staff/requests/{reference}/blocks/new", f"/staff/blocks/{row['id']}/paper",
-                  f"/staff/blocks/{row['id']}/email", f"/staff/blocks/{row['id']}/review"]
+    staff_urls = [
+        f"/staff/requests/{reference}/blocks/new",
+        f"/staff/blocks/{row['id']}/paper",
+        f"/staff/blocks/{row['id']}/email",
+        f"/staff/blocks/{row['id']}/review",
+    ]
     failures = []
     for value in NASTY:
         values = dict.fromkeys(DIARY_FIELDS, value)
@@ -462,8 +530,10 @@ def test_the_rebuilt_outbox_keeps_its_rows_and_sends_other_messages_once(tmp_pat
 
     db = connect(tmp_path / "old.db")
     migrations.apply(db, stop_before="m017_outbox_diary_link")
-    db.execute("INSERT INTO outbox (kind, request_id, recipient, subject, body, next_attempt_at, created_at)"
-               " VALUES ('resume_link', NULL, 'p@example.com', 's', 'b', '2026-01-01', '2026-01-01')")
+    db.execute(
+        "INSERT INTO outbox (kind, request_id, recipient, subject, body, next_attempt_at, created_at)"
+        " VALUES ('resume_link', NULL, 'p@example.com', 's', 'b', '2026-01-01', '2026-01-01')"
+    )
     migrations.apply(db)
     assert [r["kind"] for r in db.query("SELECT kind FROM outbox")] == ["resume_link"]
     db.execute("PRAGMA foreign_keys=OFF")  # a request row would need a screening: not what is tested here

@@ -1,6 +1,8 @@
 """Spanish for patients: every page and email in the patient's language, the catalog complete, answers kept."""
+
 import json
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -17,7 +19,8 @@ PO = TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po"
 # Words that are the same in both languages: names, numbers, codes, brand and programme names.
 SAME_IN_BOTH = re.compile(
     r"^(?:[\W\d_]*|Test Spine Clinic|Main office|\(555\) 010-0199|[A-Z0-9]{4}-[A-Z0-9]{4}|Error:|No|Español|"
-    r"English|Medicare|Medicaid|Latex|p•••@example\.com|.*[A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4}.*)$")
+    r"English|Medicare|Medicaid|Latex|p•••@example\.com|.*[A-Z]{4}-[A-Z]{4}-[A-Z]{4}-[A-Z]{4}.*)$"
+)
 
 
 class TextNodes(HTMLParser):
@@ -77,7 +80,8 @@ def test_nothing_staff_only_is_in_the_catalog():
     ids = {m.id for m in read_po(PO.open("rb")) if m.id}
     definition = questionnaire.current()
     clinical = {i.clinical for i in definition.items.values()} | {
-        o.clinical for i in definition.items.values() for o in i.options if o.clinical and o.clinical != o.label}
+        o.clinical for i in definition.items.values() for o in i.options if o.clinical and o.clinical != o.label
+    }
     assert not clinical & ids
     assert not {"Sign out", "Requests", "Accounts", "Audit trail", "Outbox", "Red flags"} & ids
 
@@ -112,10 +116,20 @@ def test_every_patient_page_in_spanish_has_no_english_sentence(app, spanish):
         assert_spanish(client, url, 404 if url == "/no-such-page" else 200)
     spanish.start()
     definition = questionnaire.current()
-    answers = likely(pain_regions=["neck", "low_back"], pain_spread="above_knee_elbow", limb_vs_spine="equal",
-                     numbness_tingling="no", neck_headache="yes", prior_procedures=["mbb", "rfa"],
-                     prior_mbb_relief="ge_80", prior_rfa_relief="lt_50", blood_thinners=["other"],
-                     blood_thinner_other="", allergies=["other"], allergy_other="")
+    answers = likely(
+        pain_regions=["neck", "low_back"],
+        pain_spread="above_knee_elbow",
+        limb_vs_spine="equal",
+        numbness_tingling="no",
+        neck_headache="yes",
+        prior_procedures=["mbb", "rfa"],
+        prior_mbb_relief="ge_80",
+        prior_rfa_relief="lt_50",
+        blood_thinners=["other"],
+        blood_thinner_other="",
+        allergies=["other"],
+        allergy_other="",
+    )
     for step in definition.steps:
         items = definition.shown_items(step, answers)
         if not items:
@@ -156,8 +170,9 @@ def test_urgent_and_under_18_pages_in_spanish(app, spanish):
 
 def switch(client, to, next_url, **typed):
     html = client.get(next_url).get_data(as_text=True)
-    return client.post("/language", data={"csrf_token": csrf_token(html), "switch_language": to,
-                                          "next": next_url, **typed})
+    return client.post(
+        "/language", data={"csrf_token": csrf_token(html), "switch_language": to, "next": next_url, **typed}
+    )
 
 
 def test_switching_language_mid_questionnaire_keeps_every_answer(app, patient, db):
@@ -193,8 +208,12 @@ def test_the_switch_only_goes_to_a_page_of_this_site(patient):
     for target in ("https://evil.example/", "//evil.example/", ""):
         assert switch(patient.client, "es", "/" if not target else "/", next=target).headers["Location"] == "/"
     html = patient.page("/")
-    assert patient.client.post("/language", data={"csrf_token": csrf_token(html), "switch_language": "fr",
-                                                  "next": "/"}).status_code == 400
+    assert (
+        patient.client.post(
+            "/language", data={"csrf_token": csrf_token(html), "switch_language": "fr", "next": "/"}
+        ).status_code
+        == 400
+    )
 
 
 def test_summary_confirmation_and_request_in_the_chosen_language(app, patient, db):
@@ -208,8 +227,12 @@ def test_summary_confirmation_and_request_in_the_chosen_language(app, patient, d
     form["language"] = "es"
     assert patient.client.post("/request", data=form).headers["Location"] == "/done"
     assert "Su solicitud se envió" in patient.page("/done")
-    row = next(db.query("SELECT r.language, s.language AS screening_language FROM requests r "
-                        "JOIN screenings s ON s.id = r.screening_id"))
+    row = next(
+        db.query(
+            "SELECT r.language, s.language AS screening_language FROM requests r "
+            "JOIN screenings s ON s.id = r.screening_id"
+        )
+    )
     assert (row["language"], row["screening_language"]) == ("es", "es")
     messages = list(db.query("SELECT kind, subject, body FROM outbox"))
     confirmation = next(m for m in messages if m["kind"] == "patient_confirmation")
@@ -227,8 +250,9 @@ def test_both_patient_emails_in_spanish_have_no_english_sentence(app, db):
         html = patient.page("/save-for-later")
         patient.client.post("/save-for-later", data={"csrf_token": csrf_token(html), "email": "p@example.com"})
         patient.send_request(email=f"{language}@example.com")
-        rows = list(db.query("SELECT kind, subject, body FROM outbox WHERE kind != 'new_request' "
-                             "ORDER BY id DESC LIMIT 2"))
+        rows = list(
+            db.query("SELECT kind, subject, body FROM outbox WHERE kind != 'new_request' ORDER BY id DESC LIMIT 2")
+        )
         bodies[language] = {row["kind"]: row["subject"] + "\n" + row["body"] for row in rows}
     for kind in ("patient_confirmation", "resume_link"):
         es, en = bodies["es"][kind], bodies["en"][kind]
@@ -253,7 +277,9 @@ def test_the_fhir_questionnaire_carries_spanish_and_validates(client):
     extension = age["_text"]["extension"][0]
     assert extension["url"] == "http://hl7.org/fhir/StructureDefinition/translation"
     assert {e["url"]: list(e.values())[1] for e in extension["extension"]} == {
-        "lang": "es", "content": "¿Cuántos años tiene?"}
+        "lang": "es",
+        "content": "¿Cuántos años tiene?",
+    }
     assert resource["_title"]["extension"][0]["extension"][1]["valueString"].startswith("Evaluación")
     displays = [o["valueCoding"].get("_display") for o in age["answerOption"]]
     assert all(displays)
@@ -276,8 +302,9 @@ def assert_same_page_translated(es: str, en: str, where: str) -> None:
 
 def post_in(client, language, url, data=None, token_from="/"):
     html = client.get(token_from, headers={"Accept-Language": language}).get_data(as_text=True)
-    return client.post(url, data={"csrf_token": csrf_token(html), **(data or {})},
-                       headers={"Accept-Language": language})
+    return client.post(
+        url, data={"csrf_token": csrf_token(html), **(data or {})}, headers={"Accept-Language": language}
+    )
 
 
 def test_the_pages_that_answer_a_post_are_in_spanish_too(app, spanish, monkeypatch):
@@ -291,10 +318,16 @@ def test_the_pages_that_answer_a_post_are_in_spanish_too(app, spanish, monkeypat
     assert "Le estamos enviando un enlace" in pages["es"]
     assert_same_page_translated(pages["es"], pages["en"], "save-for-later sent")
     # A code that cannot be used; a form that timed out; an action not allowed.
-    es = client.post("/resume", data={"csrf_token": csrf_token(client.get("/resume").get_data(as_text=True)),
-                                      "code": "WRONG"}, headers={"Accept-Language": "es"})
-    en = client.post("/resume", data={"csrf_token": csrf_token(client.get("/resume").get_data(as_text=True)),
-                                      "code": "WRONG"}, headers={"Accept-Language": "en"})
+    es = client.post(
+        "/resume",
+        data={"csrf_token": csrf_token(client.get("/resume").get_data(as_text=True)), "code": "WRONG"},
+        headers={"Accept-Language": "es"},
+    )
+    en = client.post(
+        "/resume",
+        data={"csrf_token": csrf_token(client.get("/resume").get_data(as_text=True)), "code": "WRONG"},
+        headers={"Accept-Language": "en"},
+    )
     assert es.status_code == en.status_code == 410
     assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "resume failed")
     es, en = (client.post("/start-over", headers={"Accept-Language": lang}) for lang in ("es", "en"))
@@ -330,7 +363,8 @@ def test_a_browser_that_sent_a_request_earlier_and_the_flash_messages_in_spanish
     forgotten = post_in(later, "es", "/forget", token_from="/sent")
     assert forgotten.status_code == 303
     assert "Este navegador ya no guarda nada" in later.get("/", headers={"Accept-Language": "es"}).get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_the_general_limit_page_in_spanish(tmp_path):
@@ -363,8 +397,10 @@ def test_pages_stay_readable_when_the_database_cannot_be_read(app, patient, monk
     import sqlite3
 
     patient.start()
-    monkeypatch.setattr("screening.patient.drafts.language", lambda db, token: (_ for _ in ()).throw(
-        sqlite3.OperationalError("disk I/O error")))
+    monkeypatch.setattr(
+        "screening.patient.drafts.language",
+        lambda db, token: (_ for _ in ()).throw(sqlite3.OperationalError("disk I/O error")),
+    )
     response = patient.client.get("/about-the-procedure", headers={"Accept-Language": "es"})
     assert response.status_code == 200 and '<html lang="es">' in response.get_data(as_text=True)
 
@@ -378,7 +414,8 @@ def test_the_spanish_definition_keeps_its_shape_and_empty_words_empty():
         translated = spanish.items[link_id]
         assert translated.codes == item.codes and translated.shown_when == item.shown_when
         assert bool(translated.help) == bool(item.help) and bool(translated.required_message) == bool(
-            item.required_message)
+            item.required_message
+        )
         assert [o.clinical_label for o in translated.options] == [o.clinical_label for o in item.options]
         assert translated.clinical == item.clinical  # staff's words stay English
     assert spanish.items["age_band"].help == ""
@@ -387,8 +424,14 @@ def test_the_spanish_definition_keeps_its_shape_and_empty_words_empty():
 def test_the_switch_keeps_request_details_typed_but_not_sent_and_only_the_forms_own_fields(patient, db):
     patient.complete(LIKELY)
     patient.page("/request")
-    typed = {"full_name": "Rosa Ejemplo", "phone": "(202) 555-0143", "language": "en", "interpreter": "yes",
-             "date_of_birth-month": "7", "smuggled": "x" * 50}
+    typed = {
+        "full_name": "Rosa Ejemplo",
+        "phone": "(202) 555-0143",
+        "language": "en",
+        "interpreter": "yes",
+        "date_of_birth-month": "7",
+        "smuggled": "x" * 50,
+    }
     assert switch(patient.client, "es", "/request", **typed).headers["Location"] == "/request"
     html = patient.page("/request")
     assert 'value="Rosa Ejemplo"' in html and re.search(r'value="en"\s+checked', html)  # the call: English
@@ -399,10 +442,137 @@ def test_the_switch_keeps_request_details_typed_but_not_sent_and_only_the_forms_
     assert db["requests"].count == 0  # nothing sent
 
 
-@pytest.mark.parametrize(("accept", "lang"), [
-    ("es-MX,es;q=0.9", "es"), ("en-US,en;q=0.9,es;q=0.8", "en"), ("fr-FR,fr;q=0.9", "en"), ("", "en"),
-    ("fr;q=0.9,es;q=0.5", "es"),
-])
+@pytest.mark.parametrize(
+    ("accept", "lang"),
+    [
+        ("es-MX,es;q=0.9", "es"),
+        ("en-US,en;q=0.9,es;q=0.8", "en"),
+        ("fr-FR,fr;q=0.9", "en"),
+        ("", "en"),
+        ("fr;q=0.9,es;q=0.5", "es"),
+    ],
+)
 def test_the_language_comes_from_the_browser_until_the_patient_chooses(client, accept, lang):
     html = client.get("/", headers={"Accept-Language": accept}).get_data(as_text=True)
     assert f'<html lang="{lang}">' in html
+
+
+@pytest.fixture
+def diary_block(app, client, auth, db, make_request, monkeypatch):
+    """A block recorded by a physician for a patient who asked to be called in Spanish; the clock at NOW."""
+    from screening import clock
+
+    from .test_diary import NOW, block_row, code_of, record
+
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    request_row = make_request(language="es")
+    auth.login("physician")
+    assert record(client, request_row["reference"]).status_code == 303
+    return {"row": block_row(db), "code": code_of(block_row(db)), "reference": request_row["reference"]}
+
+
+def test_every_diary_page_in_spanish_has_no_english_sentence(app, diary_block, monkeypatch):
+    from screening import clock
+
+    from .test_diary import NOW, DiaryPatient
+
+    patient = DiaryPatient(app)
+    client = patient.client
+    assert "Su diario después de la inyección" in assert_spanish(client, "/diary/")
+    es, en = (post_in(client, lang, "/diary/open", {"code": "WRONG-CODE"}, "/diary/") for lang in ("es", "en"))
+    assert es.status_code == en.status_code == 400
+    assert "Este código no abre ningún diario" in es.get_data(as_text=True)
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "code refused")
+    es, en = (post_in(client, lang, "/diary/baseline", {"pain": "7"}, "/diary/") for lang in ("es", "en"))
+    assert es.status_code == en.status_code == 403  # no diary opened in this browser: the closed page
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "closed")
+
+    assert patient.open(diary_block["code"]).status_code == 303
+    assert "Primero: su dolor de siempre" in assert_spanish(client, "/diary/")
+    es, en = (post_in(client, lang, "/diary/baseline", {}, "/diary/") for lang in ("es", "en"))
+    assert es.status_code == en.status_code == 400
+    assert "Elija un número del 0 al 10 para su dolor de siempre" in es.get_data(as_text=True)
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "baseline refused")
+    # Saved, with its flash message; then the first entry, its errors, a correction, the pain's return.
+    assert post_in(client, "es", "/diary/baseline", {"pain": "8"}, "/diary/").status_code == 303
+    saved = client.get("/diary/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Guardado: su dolor de siempre antes de la inyección." in saved
+    assert not untranslated(saved, client.get("/diary/", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(minutes=10))  # injected 5 minutes before NOW
+    page = assert_spanish(client, "/diary/")
+    assert "Su anotación de 15 minutos después de la inyección" in page and "el peor dolor" in page
+    es, en = (post_in(client, lang, "/diary/entry", {"slot": "15"}, "/diary/") for lang in ("es", "en"))
+    assert es.status_code == en.status_code == 400
+    assert "Díganos si intentó hacer la actividad" in es.get_data(as_text=True)
+    assert_same_page_translated(es.get_data(as_text=True), en.get_data(as_text=True), "entry refused")
+    entry = {"slot": "15", "pain": "2", "tried": "yes", "medicine": "no"}
+    assert post_in(client, "es", "/diary/entry", entry, "/diary/").status_code == 303
+    saved = client.get("/diary/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Guardado: su anotación de 15 minutos después de la inyección." in saved
+    assert "Próxima anotación: 30 minutos después de la inyección" in saved and "2 de 10" in saved
+    assert "Corrija su anotación de 15 minutos" in assert_spanish(client, "/diary/?correct=15")
+    for answer in ("2", "not_yet"):
+        assert post_in(client, "es", "/diary/return", {"returned": answer}, "/diary/").status_code == 303
+        assert "Guardado: cuándo le volvió el dolor de siempre." in client.get(
+            "/diary/", headers={"Accept-Language": "es"}
+        ).get_data(as_text=True)
+    assert "Usted nos dijo: No, todavía no." in assert_spanish(client, "/diary/")
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(hours=7))  # the last entry is late; the rest missed
+    assert "Esta anotación tocaba el" in assert_spanish(client, "/diary/")
+    last = {**entry, "slot": "360"}
+    assert post_in(client, "es", "/diary/entry", last, "/diary/").status_code == 303
+    page = assert_spanish(client, "/diary/")
+    assert "Todas las anotaciones programadas están hechas o ya pasaron" in page and "sin anotar" in page
+    flashed = post_in(client, "es", "/diary/entry", entry, "/diary/")  # an entry no longer open
+    assert flashed.status_code == 303
+    assert "Esa anotación no se puede hacer ahora" in client.get("/diary/", headers={"Accept-Language": "es"}).get_data(
+        as_text=True
+    )
+
+
+def test_the_diary_switch_keeps_every_entry_and_html_lang_follows(app, diary_block):
+    from .test_diary import DiaryPatient
+
+    patient = DiaryPatient(app)
+    assert patient.open(diary_block["code"]).status_code == 303
+    assert patient.baseline(6).status_code == 303
+    assert switch(patient.client, "es", "/diary/").headers["Location"] == "/diary/"
+    html = patient.page()  # an English browser: the choice holds
+    assert '<html lang="es">' in html and "Dolor de siempre antes:</strong> 6 de 10" in html
+    assert switch(patient.client, "en", "/diary/").headers["Location"] == "/diary/"
+    html = patient.page()
+    assert '<html lang="en">' in html and "Usual pain before:</strong> 6 out of 10" in html
+
+
+def test_the_diary_link_email_is_in_the_language_the_patient_asked_for(app, client, db, diary_block, make_request):
+    from .test_diary import block_row, record
+
+    english_request = make_request(language="en")
+    assert record(client, english_request["reference"]).status_code == 303
+    bodies, sheets = {}, {}
+    for language, row in (("es", diary_block["row"]), ("en", block_row(db))):
+        html = client.get(f"/staff/blocks/{row['id']}/sheet").get_data(as_text=True)
+        sheets[language] = html
+        assert client.post(f"/staff/blocks/{row['id']}/email", data={"csrf_token": csrf_token(html)}).status_code == 303
+        message = next(db.query("SELECT subject, body FROM outbox WHERE kind = 'diary_link' ORDER BY id DESC"))
+        bodies[language] = message["subject"] + "\n" + message["body"]
+    es, en = bodies["es"], bodies["en"]
+    assert "el enlace de su diario" in es and "Ábralo en su teléfono" in es and "your diary link" in en
+    same = set(es.splitlines()) & set(en.splitlines())
+    assert not [
+        line
+        for line in same
+        if line.strip() and not re.search(r"https?://|\[\[diary-code:", line) and not SAME_IN_BOTH.match(line)
+    ]
+    assert not [m for m in english_msgids() if "%" not in m and "{" not in m and m in es]
+    # The staff page it was sent from stays English.
+    episode = client.get(f"/staff/requests/{diary_block['reference']}/diary").get_data(as_text=True)
+    assert '<html lang="en">' in episode and "The diary link will be emailed to the patient." in episode
+    # The printed sheet: the part the patient keeps in their language, the staff's line and page in English.
+    es, en = sheets["es"], sheets["en"]
+    assert '<html lang="en">' in es and "Print this page (Ctrl+P)" in es and "It is in Spanish" in es
+    patient_part = es.split('<div lang="es">')[1]
+    assert "Su diario del dolor después de la inyección" in patient_part and "15 minutos después" in patient_part
+    english_part = en.split('<div lang="en">')[1].split("</main>")[0]
+    assert not [t for t in untranslated(patient_part.split("</main>")[0], english_part) if "://" not in t]
+    assert "Your pain diary after the injection" in en and "It is in Spanish" not in en

@@ -3,6 +3,7 @@
 Two blueprints: `diary_staff` under /staff (signed-in staff, by role) and `diary` under /diary (the patient,
 no sign-in: the diary code opens that one diary and nothing else).
 """
+
 from flask import Blueprint, Flask
 
 staff_bp = Blueprint("diary_staff", __name__, url_prefix="/staff")

@@ -9,6 +9,7 @@ Rules (Medicare LCD L38803 and the team's reading of it):
 Corrections: every entry is kept; for each scheduled time the entry recorded last wins (its pain and the time it
 describes). Entries are then read in the order of the time they describe, so a late entry counts at its real time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ def relief(baseline: int, pain: int) -> int:
 @dataclass(frozen=True)
 class Point:
     """One scheduled time as the result reads it: the latest entry recorded for it."""
+
     slot: int  # scheduled minutes after the injection
     minutes: float  # real minutes after the injection that the entry describes
     pain: int
@@ -85,16 +87,25 @@ def _duration_at(points: list[Point], threshold: int) -> tuple[float | None, boo
     return (None, False) if start is None else (end - start, True)
 
 
-def assess(baseline: int | None, entries: list[dict[str, Any]], expected_hours: float,
-           sedation: str = "none") -> Result:
+def assess(
+    baseline: int | None, entries: list[dict[str, Any]], expected_hours: float, sedation: str = "none"
+) -> Result:
     """The block's result. `entries`: dicts with slot, minutes (real time after the injection), pain,
     medicine (pain medicine taken since the previous entry) and seq (the order they were recorded)."""
     expected_minutes = expected_hours * 60
     readings = latest_per_slot(entries)
     usable = bool(baseline)
-    points = [Point(slot=e["slot"], minutes=e["minutes"], pain=e["pain"],
-                    relief=relief(baseline, e["pain"]) if usable else None, medicine=bool(e["medicine"]),
-                    within=0 <= e["minutes"] <= expected_minutes) for e in readings]
+    points = [
+        Point(
+            slot=e["slot"],
+            minutes=e["minutes"],
+            pain=e["pain"],
+            relief=relief(baseline, e["pain"]) if usable else None,
+            medicine=bool(e["medicine"]),
+            within=0 <= e["minutes"] <= expected_minutes,
+        )
+        for e in readings
+    ]
     within = [p for p in points if p.within]
     reasons = []
     if baseline is None:
@@ -121,13 +132,15 @@ def assess(baseline: int | None, entries: list[dict[str, Any]], expected_hours: 
         outcome = PARTIAL
     else:
         outcome = NEGATIVE
-    return Result(outcome, tuple(reasons), peak, peak_minutes, at_80, at_50, still_80, still_50,
-                  tuple(points), expected_minutes)
+    return Result(
+        outcome, tuple(reasons), peak, peak_minutes, at_80, at_50, still_80, still_50, tuple(points), expected_minutes
+    )
 
 
 @dataclass(frozen=True)
 class Block:
     """What the episode compares: the block as recorded and its result."""
+
     number: int
     levels: tuple[str, ...]
     side: str
@@ -145,10 +158,13 @@ def durations_agree(first: Block, second: Block) -> tuple[bool | None, str]:
     if longer.result.minutes_at_50 is None or shorter.result.minutes_at_50 is None:
         return None, "The durations cannot be compared: a block gave no relief of 50% or more."
     if longer.result.minutes_at_50 > shorter.result.minutes_at_50:
-        return True, (f"The durations agree with the medicines: {longer.medicine} (longer-acting) gave the longer "
-                      "relief.")
-    return False, (f"The durations do not agree with the medicines: {longer.medicine} (longer-acting) did not give "
-                   "the longer relief.")
+        return True, (
+            f"The durations agree with the medicines: {longer.medicine} (longer-acting) gave the longer relief."
+        )
+    return False, (
+        f"The durations do not agree with the medicines: {longer.medicine} (longer-acting) did not give "
+        "the longer relief."
+    )
 
 
 def episode(first: Block | None, second: Block | None) -> str:
@@ -159,15 +175,20 @@ def episode(first: Block | None, second: Block | None) -> str:
     if one.outcome == INDETERMINATE:
         return "The first block is indeterminate (" + "; ".join(one.reasons) + "): the physician decides what next."
     if one.outcome in (NEGATIVE, PARTIAL):
-        return (f"The first block gave {one.peak}% peak relief, under 80%: a second diagnostic block is not "
-                "indicated under the coverage rules.")
+        return (
+            f"The first block gave {one.peak}% peak relief, under 80%: a second diagnostic block is not "
+            "indicated under the coverage rules."
+        )
     if second is None:
         return "The first block is positive: a second (confirmatory) diagnostic block is the next step."
     two = second.result
     if two.outcome != POSITIVE:
         return f"The second block did not confirm ({two.summary}): the 80% criterion for ablation is not met."
     if set(first.levels) != set(second.levels) or first.side != second.side:
-        return ("Both blocks are positive but at different levels or sides: the 80% criterion needs the same "
-                "levels and side.")
-    return ("Meets the 80% criterion for radiofrequency ablation: two blocks at the same levels and side, "
-            "each 80% or more.")
+        return (
+            "Both blocks are positive but at different levels or sides: the 80% criterion needs the same "
+            "levels and side."
+        )
+    return (
+        "Meets the 80% criterion for radiofrequency ablation: two blocks at the same levels and side, each 80% or more."
+    )

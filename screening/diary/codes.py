@@ -5,6 +5,7 @@ SECRET_KEY, so a copy of the database opens no diary. The link carries the code 
 send to a server (no access log holds it); a small script copies it into the form, and without JavaScript the
 patient types the code printed on the sheet.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,7 +32,7 @@ def code_for(link_id: str, secret: str) -> str:
 
 def formatted(code: str) -> str:
     """ABCD-EFGH-JKMN-PQRS: four groups are easier to copy from paper."""
-    return "-".join(code[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+    return "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
 def normalize(typed: str) -> str:

@@ -1,4 +1,5 @@
 """The diary's pages: staff (record a block, the sheet, the episode, paper entries) and the patient's diary."""
+
 from __future__ import annotations
 
 import io
@@ -7,10 +8,11 @@ from typing import Any
 
 import segno
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import audit, clock
+from .. import audit, clock, formatting, i18n
 from ..auth import roles_required
 from ..db import get_db
 from ..extensions import limiter
@@ -28,8 +30,9 @@ def _grace() -> timedelta:
 
 
 def _request_row(reference: str) -> dict:
-    row = next(get_db().query("SELECT id, reference, full_name, email FROM requests WHERE reference = ?",
-                              [reference]), None)
+    row = next(
+        get_db().query("SELECT id, reference, full_name, email FROM requests WHERE reference = ?", [reference]), None
+    )
     if row is None:
         abort(404)
     return row
@@ -49,9 +52,13 @@ def _is_physician() -> bool:
 def _block_view(db, block_row: dict, now: datetime) -> dict[str, Any]:
     """A block as the signed-in role may see it: progress for everyone, scores and result for physicians."""
     current = store.diary(db, block_row)
-    view = {"block": block_row, "progress": store.progress(current, now, _grace()), "diary": current,
-            "labels": {m: forms.slot_label(m) for m in block_row["schedule"]},
-            "reviews": store.reviews(db, block_row["id"])}
+    view = {
+        "block": block_row,
+        "progress": store.progress(current, now, _grace()),
+        "diary": current,
+        "labels": {m: forms.slot_label(m) for m in block_row["schedule"]},
+        "reviews": store.reviews(db, block_row["id"]),
+    }
     if _is_physician():
         result = current.result()
         view.update(result=result, chart=chart.chart(result, max(block_row["schedule"])))
@@ -65,8 +72,9 @@ def diary_section(r: dict) -> Markup | str:
         return ""
     db, now = get_db(), clock.now()
     views = [_block_view(db, b, now) for b in store.blocks_for_request(db, r["id"])]
-    html = render_template("diary/_request_section.html", r=r, views=views,
-                           decision=_decision(views) if _is_physician() else None)
+    html = render_template(
+        "diary/_request_section.html", r=r, views=views, decision=_decision(views) if _is_physician() else None
+    )
     return Markup(html)  # nosec B704 (a rendered template: autoescaped already)
 
 
@@ -79,6 +87,7 @@ def _decision(views: list[dict]) -> dict[str, Any]:
 
 # Staff
 
+
 @staff_bp.get("/diaries")
 @roles_required(*CLINICAL)
 def diaries():
@@ -86,8 +95,9 @@ def diaries():
     review = store.to_review(db, now) if _is_physician() else []
     missing = store.missing_entries(db, now, _grace())
     audit.record("view_diaries", to_review=len(review), missing=len(missing))
-    return render_template("diary/diaries.html", review=review, missing=missing,
-                           label=forms.slot_label, format_reference=format_reference)
+    return render_template(
+        "diary/diaries.html", review=review, missing=missing, label=forms.slot_label, format_reference=format_reference
+    )
 
 
 @staff_bp.get("/requests/<reference>/diary")
@@ -97,8 +107,14 @@ def episode(reference: str):
     db, now = get_db(), clock.now()
     views = [_block_view(db, b, now) for b in store.blocks_for_request(db, row["id"])]
     audit.record("view_diary", "request", row["reference"])
-    return render_template("diary/episode.html", r=row, views=views, reference=format_reference(row["reference"]),
-                           decision=_decision(views) if _is_physician() else None, vocab=vocab)
+    return render_template(
+        "diary/episode.html",
+        r=row,
+        views=views,
+        reference=format_reference(row["reference"]),
+        decision=_decision(views) if _is_physician() else None,
+        vocab=vocab,
+    )
 
 
 def _block_form(formdata=None):
@@ -127,28 +143,50 @@ def record_block(reference: str):
             form.block_number.errors = ["Record the first block before the second"]
         else:
             medicine = form.medicine.data
-            hours = (float(form.other_hours.data) if medicine == "other"
-                     else vocab.medicine_hours(current_app.config)[medicine])
+            hours = (
+                float(form.other_hours.data)
+                if medicine == "other"
+                else vocab.medicine_hours(current_app.config)[medicine]
+            )
             with db.atomic():
                 block_id = store.record_block(
-                    db, request_id=row["id"], block_number=number, injected_at=form.injected_at,
-                    levels=[lv for lv in vocab.LEVELS if lv in form.levels.data], side=form.side.data,
-                    medicine=medicine, medicine_other=(form.medicine_other.data or "").strip() or None
-                    if medicine == "other" else None, expected_hours=hours, sedation=form.sedation.data,
-                    schedule=vocab.schedule(current_app.config), physician_id=int(form.physician.data),
-                    recorded_by=current_user.id, link_hours=current_app.config["DIARY_LINK_HOURS"],
-                    secret=current_app.config["SECRET_KEY"])
+                    db,
+                    request_id=row["id"],
+                    block_number=number,
+                    injected_at=form.injected_at,
+                    levels=[lv for lv in vocab.LEVELS if lv in form.levels.data],
+                    side=form.side.data,
+                    medicine=medicine,
+                    medicine_other=(form.medicine_other.data or "").strip() or None if medicine == "other" else None,
+                    expected_hours=hours,
+                    sedation=form.sedation.data,
+                    schedule=vocab.schedule(current_app.config),
+                    physician_id=int(form.physician.data),
+                    recorded_by=current_user.id,
+                    link_hours=current_app.config["DIARY_LINK_HOURS"],
+                    secret=current_app.config["SECRET_KEY"],
+                )
                 audit.record("block_recorded", "block", block_id, request=row["reference"], number=number)
             flash(f"Block {number} recorded. Print the diary sheet for the patient, or email the link.")
             return redirect(url_for("diary_staff.episode", reference=row["reference"]), 303)
-    return render_template("diary/record_block.html", r=row, form=form, reference=format_reference(row["reference"]),
-                           medicine_hours=", ".join(f"{vocab.MEDICINES[m].lower()} {h:g}" for m, h in
-                                                    vocab.medicine_hours(current_app.config).items())), \
-        400 if form.errors else 200
+    return render_template(
+        "diary/record_block.html",
+        r=row,
+        form=form,
+        reference=format_reference(row["reference"]),
+        medicine_hours=", ".join(
+            f"{vocab.MEDICINES[m].lower()} {h:g}" for m, h in vocab.medicine_hours(current_app.config).items()
+        ),
+    ), 400 if form.errors else 200
 
 
 def _link(code: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}{url_for('diary.diary_page')}#{codes.formatted(code)}"
+
+
+def _patient_language(block_row: dict) -> str:
+    """The language the patient asked to be called in (their request), for what staff hand or send them."""
+    return block_row["language"] if block_row["language"] in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
 
 
 @staff_bp.get("/blocks/<int:block_id>/sheet")
@@ -157,14 +195,32 @@ def sheet(block_id: int):
     block_row = _block_or_404(block_id)
     code = codes.code_for(block_row["link_id"], current_app.config["SECRET_KEY"])
     link = _link(code)
-    svg = io.BytesIO()
-    segno.make(link, error="m").save(svg, kind="svg", scale=4, border=4, xmldecl=False, svgclass="qr-code",
-                                     title="QR code that opens the diary", lineclass=None)
     audit.record("print_diary_sheet", "block", block_id)
-    return render_template("diary/sheet.html", block=block_row, code=codes.formatted(code), link=link,
-                           page=link.split("#")[0], qr=Markup(svg.getvalue().decode()),  # nosec B704 (segno's SVG)
-                           labels={m: forms.slot_label(m) for m in block_row["schedule"]},
-                           due=lambda m: clock.parse(block_row["injected_at"]) + timedelta(minutes=m))
+    language = _patient_language(block_row)
+    with force_locale(language):  # the part the patient keeps: in their language; the staff's line stays English
+        svg = io.BytesIO()
+        segno.make(link, error="m").save(
+            svg,
+            kind="svg",
+            scale=4,
+            border=4,
+            xmldecl=False,
+            svgclass="qr-code",
+            title=str(forms.PATIENT_TEXT["qr_title"]),
+            lineclass=None,
+        )
+        patient_sheet = render_template(
+            "diary/_sheet.html",
+            block=block_row,
+            code=codes.formatted(code),
+            link=link,
+            page=link.split("#")[0],
+            qr=Markup(svg.getvalue().decode()),  # nosec B704 (segno's SVG)
+            labels={m: forms.slot_label(m) for m in block_row["schedule"]},
+            due=lambda m: formatting.short_time(clock.parse(block_row["injected_at"]) + timedelta(minutes=m)),
+        )
+    rendered = Markup(patient_sheet)  # nosec B704 (a rendered template: autoescaped already)
+    return render_template("diary/sheet.html", block=block_row, sheet_language=language, patient_sheet=rendered)
 
 
 @staff_bp.post("/blocks/<int:block_id>/email")
@@ -178,9 +234,15 @@ def email_link(block_id: int):
     else:
         db = get_db()
         with db.atomic():
-            outbox.enqueue_diary_link(db, outbox.Settings.from_config(current_app.config), block_row["request_id"],
-                                      block_row["email"], codes.placeholder(block_row["link_id"]),
-                                      block_row["expires_at"])
+            outbox.enqueue_diary_link(
+                db,
+                outbox.Settings.from_config(current_app.config),
+                block_row["request_id"],
+                block_row["email"],
+                codes.placeholder(block_row["link_id"]),
+                block_row["expires_at"],
+                language=_patient_language(block_row),
+            )
             audit.record("diary_link_emailed", "block", block_id)
         flash("The diary link will be emailed to the patient.")
     return redirect(url_for("diary_staff.episode", reference=block_row["reference"]), 303)
@@ -195,18 +257,25 @@ def paper_entry(block_id: int):
         db = get_db()
         kind = "baseline" if form.entry.data == "baseline" else "scheduled"
         with db.atomic():
-            store.add_entry(db, block_id, kind, observed_at=form.observed_at,
-                            slot=None if kind == "baseline" else int(form.entry.data), pain=int(form.pain.data),
-                            tried_activity=None if kind == "baseline" else form.tried.data == "yes",
-                            medicine_taken=None if kind == "baseline" else form.medicine.data == "yes",
-                            entered_by=current_user.id)
+            store.add_entry(
+                db,
+                block_id,
+                kind,
+                observed_at=form.observed_at,
+                slot=None if kind == "baseline" else int(form.entry.data),
+                pain=int(form.pain.data),
+                tried_activity=None if kind == "baseline" else form.tried.data == "yes",
+                medicine_taken=None if kind == "baseline" else form.medicine.data == "yes",
+                entered_by=current_user.id,
+            )
             audit.record("diary_paper_entry", "block", block_id, entry=form.entry.data)
         flash("Entry from the paper diary saved, marked as entered by staff.")
         return redirect(url_for("diary_staff.paper_entry", block_id=block_id), 303)
     if request.method == "GET":
         form.observed_date.data = forms.clinic_day(clock.parse(block_row["injected_at"]))
-    return render_template("diary/paper.html", block=block_row, form=form,
-                           reference=format_reference(block_row["reference"])), 400 if form.errors else 200
+    return render_template(
+        "diary/paper.html", block=block_row, form=form, reference=format_reference(block_row["reference"])
+    ), 400 if form.errors else 200
 
 
 @staff_bp.post("/blocks/<int:block_id>/review")
@@ -235,6 +304,7 @@ def fhir_bundle(block_id: int):
 
 # The patient: no sign-in, no name; the code opens this one diary while it is valid.
 
+
 def _open_diary():
     block_id = session.get(SESSION_KEY)
     if block_id is None:
@@ -250,8 +320,11 @@ def _slots(current: store.Diary, now: datetime) -> dict[str, Any]:
     started = [m for m in current.block["schedule"] if current.due_at(m) - EARLY <= now]
     now_slot = started[-1] if started and started[-1] not in current.by_slot else None
     upcoming = [m for m in current.block["schedule"] if current.due_at(m) - EARLY > now]
-    return {"now": now_slot, "next": upcoming[0] if upcoming else None,
-            "late": now_slot is not None and now > current.due_at(now_slot) + _grace()}
+    return {
+        "now": now_slot,
+        "next": upcoming[0] if upcoming else None,
+        "late": now_slot is not None and now > current.due_at(now_slot) + _grace(),
+    }
 
 
 def _render_diary(block_row, entry_form=None, baseline_form=None, return_form=None, correct=None, status=200):
@@ -263,10 +336,19 @@ def _render_diary(block_row, entry_form=None, baseline_form=None, return_form=No
     entry_form.slot.data = str(target) if target is not None else ""
     entry_form.correct.data = "1" if target is not None and target == correct else ""
     return render_template(
-        "diary/patient.html", diary=current, slots=slots, target=target, correcting=entry_form.correct.data == "1",
-        entry_form=entry_form, baseline_form=baseline_form or forms.BaselineForm(formdata=None),
-        return_form=return_form or forms.ReturnForm(formdata=None), label=forms.slot_label,
-        return_labels=forms.RETURN_LABELS, anchors=forms.PAIN_ANCHORS, text=forms.PATIENT_TEXT, now_=now,
+        "diary/patient.html",
+        diary=current,
+        slots=slots,
+        target=target,
+        correcting=entry_form.correct.data == "1",
+        entry_form=entry_form,
+        baseline_form=baseline_form or forms.BaselineForm(formdata=None),
+        return_form=return_form or forms.ReturnForm(formdata=None),
+        label=forms.slot_label,
+        return_labels=forms.RETURN_LABELS,
+        anchors=forms.PAIN_ANCHORS,
+        text=forms.PATIENT_TEXT,
+        now_=now,
     ), status
 
 
@@ -289,7 +371,7 @@ def open_diary():
             session[SESSION_KEY] = block_id
             audit.record("diary_opened", "block", block_id)
             return redirect(url_for("diary.diary_page"), 303)
-        form.code.errors = [forms.PATIENT_TEXT["code_refused"].format(hours=current_app.config["DIARY_LINK_HOURS"])]
+        form.code.errors = [str(forms.PATIENT_TEXT["code_refused"]) % {"hours": current_app.config["DIARY_LINK_HOURS"]}]
     return render_template("diary/open.html", form=form, text=forms.PATIENT_TEXT), 400
 
 
@@ -307,10 +389,11 @@ def baseline():
         return _render_diary(block_row, baseline_form=form, status=400)
     db = get_db()
     with db.atomic():
-        store.add_entry(db, block_row["id"], "baseline", observed_at=clock.parse(block_row["injected_at"]),
-                        pain=int(form.pain.data))
+        store.add_entry(
+            db, block_row["id"], "baseline", observed_at=clock.parse(block_row["injected_at"]), pain=int(form.pain.data)
+        )
         audit.record("diary_entry", "block", block_row["id"], kind="baseline")
-    flash(forms.PATIENT_TEXT["saved_baseline"])
+    flash(str(forms.PATIENT_TEXT["saved_baseline"]))
     return redirect(url_for("diary.diary_page"), 303)
 
 
@@ -325,18 +408,26 @@ def entry():
     correcting = request.form.get("correct") == "1"
     allowed = current.by_slot if correcting else [_slots(current, clock.now())["now"]]
     if slot is None or slot not in allowed:
-        flash(forms.PATIENT_TEXT["entry_not_open"])
+        flash(str(forms.PATIENT_TEXT["entry_not_open"]))
         return redirect(url_for("diary.diary_page"), 303)
     form = forms.EntryForm()
     if not form.validate():
         return _render_diary(block_row, entry_form=form, correct=slot if correcting else None, status=400)
     observed = clock.parse(current.by_slot[slot]["observed_at"]) if correcting else clock.now()
     with db.atomic():
-        store.add_entry(db, block_row["id"], "scheduled", slot=slot, observed_at=observed, pain=int(form.pain.data),
-                        tried_activity=form.tried.data == "yes", medicine_taken=form.medicine.data == "yes",
-                        correction=correcting)
+        store.add_entry(
+            db,
+            block_row["id"],
+            "scheduled",
+            slot=slot,
+            observed_at=observed,
+            pain=int(form.pain.data),
+            tried_activity=form.tried.data == "yes",
+            medicine_taken=form.medicine.data == "yes",
+            correction=correcting,
+        )
         audit.record("diary_entry", "block", block_row["id"], kind="scheduled", slot=slot, correction=correcting)
-    flash(forms.PATIENT_TEXT["saved_entry"].format(time=forms.slot_label(slot)))
+    flash(str(forms.PATIENT_TEXT["saved_entry"]) % {"time": forms.slot_label(slot)})
     return redirect(url_for("diary.diary_page"), 303)
 
 
@@ -352,5 +443,5 @@ def pain_returned():
     with db.atomic():
         store.add_entry(db, block_row["id"], "return", observed_at=clock.now(), returned=form.returned.data)
         audit.record("diary_entry", "block", block_row["id"], kind="return")
-    flash(forms.PATIENT_TEXT["saved_returned"])
+    flash(str(forms.PATIENT_TEXT["saved_returned"]))
     return redirect(url_for("diary.diary_page"), 303)

@@ -1,4 +1,5 @@
 """The codes a block is recorded with, their staff labels, and the configured medicine durations."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -6,13 +7,32 @@ from typing import Any
 
 # Facet joint levels, neck to low back (each pair of medial branches is blocked at a joint level).
 LEVELS = (
-    "C2-3", "C3-4", "C4-5", "C5-6", "C6-7", "C7-T1",
-    "T1-2", "T2-3", "T3-4", "T4-5", "T5-6", "T6-7", "T7-8", "T8-9", "T9-10", "T10-11", "T11-12", "T12-L1",
-    "L1-2", "L2-3", "L3-4", "L4-5", "L5-S1",
+    "C2-3",
+    "C3-4",
+    "C4-5",
+    "C5-6",
+    "C6-7",
+    "C7-T1",
+    "T1-2",
+    "T2-3",
+    "T3-4",
+    "T4-5",
+    "T5-6",
+    "T6-7",
+    "T7-8",
+    "T8-9",
+    "T9-10",
+    "T10-11",
+    "T11-12",
+    "T12-L1",
+    "L1-2",
+    "L2-3",
+    "L3-4",
+    "L4-5",
+    "L5-S1",
 )
 SIDES = {"left": "Left", "right": "Right", "both": "Both sides"}
-MEDICINES = {"lidocaine": "Lidocaine", "bupivacaine": "Bupivacaine", "ropivacaine": "Ropivacaine",
-             "other": "Other"}
+MEDICINES = {"lidocaine": "Lidocaine", "bupivacaine": "Bupivacaine", "ropivacaine": "Ropivacaine", "other": "Other"}
 SEDATION = {"none": "None", "minimal": "Minimal (anxiolysis)", "more_than_minimal": "More than minimal"}
 
 
@@ -40,4 +60,3 @@ def schedule(config: Mapping[str, Any]) -> list[int]:
     if not minutes or minutes[0] <= 0:
         raise ValueError("DIARY_SCHEDULE_MINUTES: at least one time, each after the injection")
     return minutes
-

@@ -136,18 +136,21 @@ def enqueue_resume_link(db: Database, settings: Settings, recipient: str, code: 
 
 
 def enqueue_diary_link(
-    db: Database, settings: Settings, request_id: int, recipient: str, code: str, expires_at: str
+    db: Database, settings: Settings, request_id: int, recipient: str, code: str, expires_at: str, language: str = "en"
 ) -> None:
-    """The patient's pain diary link after a block. No health data (not even the procedure); the code is a
-    placeholder filled in only as the email is sent (screening/diary/codes.py)."""
-    body = render_template(
-        "email/diary_link.txt",
-        page=f"{settings.public_base_url}/diary/",
-        code=code,
-        expires_at=expires_at,
-        settings=settings,
-    )
-    _enqueue(db, "diary_link", request_id, recipient, f"{settings.clinic_name}: your diary link", body)
+    """The patient's pain diary link after a block, in the language of their request (staff send it from
+    English pages). No health data (not even the procedure); the code is a placeholder filled in only as the
+    email is sent (screening/diary/codes.py)."""
+    with force_locale(language):
+        body = render_template(
+            "email/diary_link.txt",
+            page=f"{settings.public_base_url}/diary/",
+            code=code,
+            expires_at=expires_at,
+            settings=settings,
+        )
+        subject = gettext("{clinic}: your diary link").format(clinic=settings.clinic_name)
+    _enqueue(db, "diary_link", request_id, recipient, subject, body)
 
 
 def enqueue_overdue(db: Database, settings: Settings) -> int:

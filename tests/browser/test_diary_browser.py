@@ -1,6 +1,7 @@
 """The pain diary in Chromium: a physician records a block and prints the sheet, whose QR code opens the diary on a
 360 px phone with large text; the patient keeps it as the (injected) clock moves; forged and expired codes are
 refused; the physician sees the chart with its text alternative. axe on every page."""
+
 import io
 from datetime import timedelta
 
@@ -27,11 +28,21 @@ def make_request(live_server, name):
     with live_server.app.app_context():
         from screening.db import get_db
 
-        details = {"full_name": name, "phone": "+12025550188", "email": "diary@example.com",
-                   "date_of_birth": "1968-03-27", "preferred_contact": "phone", "best_time": "morning",
-                   "location": "Main office", "patient_status": "new", "insurance": None, "message": ""}
-        reference, _ = submissions.submit_request(get_db(), drafts.new_token(), assess(LIKELY), details,
-                                                  lambda now: now + timedelta(hours=24))
+        details = {
+            "full_name": name,
+            "phone": "+12025550188",
+            "email": "diary@example.com",
+            "date_of_birth": "1968-03-27",
+            "preferred_contact": "phone",
+            "best_time": "morning",
+            "location": "Main office",
+            "patient_status": "new",
+            "insurance": None,
+            "message": "",
+        }
+        reference, _ = submissions.submit_request(
+            get_db(), drafts.new_token(), assess(LIKELY), details, lambda now: now + timedelta(hours=24)
+        )
     return reference
 
 
@@ -43,7 +54,8 @@ def decode_qr(element) -> str:
 
 
 def test_a_block_its_sheet_the_diary_on_a_phone_and_the_result(
-        context_factory, live_server, password_hashes, assert_accessible, artifacts, monkeypatch):
+    context_factory, live_server, password_hashes, assert_accessible, artifacts, monkeypatch
+):
     now = {"at": START}
     monkeypatch.setattr(clock, "now", lambda: now["at"])
     monkeypatch.setitem(live_server.app.config, "PUBLIC_BASE_URL", live_server.url)
@@ -154,5 +166,10 @@ def test_a_block_its_sheet_the_diary_on_a_phone_and_the_result(
     plain.get_by_role("button", name="Open my diary").click()
     assert "This code does not open a diary" in plain.inner_text("main")
     db = connect(live_server.app.config["DATABASE"])
-    assert db["diary_entries"].count == 5
+    entries = db.execute(
+        "SELECT count(*) FROM diary_entries e JOIN blocks b ON b.id = e.block_id "
+        "JOIN requests r ON r.id = b.request_id WHERE r.reference = ?",
+        [reference],
+    ).fetchone()[0]
+    assert entries == 5  # this patient's (other tests share the server)
     db.close()
