@@ -13,7 +13,8 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import clock
-from ..patient.forms import ChoiceField, MultiChoiceField, choices
+from ..forms import ChoiceField, choices
+from ..patient.forms import MultiChoiceField
 from . import vocab
 
 PAIN_SCALE = choices(*((str(n), str(n)) for n in range(11)))

@@ -8,6 +8,7 @@ from typing import Any
 
 import segno
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -90,7 +91,7 @@ def _decision(views: list[dict]) -> dict[str, Any]:
 
 @staff_bp.get("/diaries")
 @roles_required(*CLINICAL)
-def diaries():
+def diaries() -> ResponseReturnValue:
     db, now = get_db(), clock.now()
     review = store.to_review(db, now) if _is_physician() else []
     missing = store.missing_entries(db, now, _grace())
@@ -102,7 +103,7 @@ def diaries():
 
 @staff_bp.get("/requests/<reference>/diary")
 @roles_required(*CLINICAL)
-def episode(reference: str):
+def episode(reference: str) -> ResponseReturnValue:
     row = _request_row(reference)
     db, now = get_db(), clock.now()
     views = [_block_view(db, b, now) for b in store.blocks_for_request(db, row["id"])]
@@ -127,7 +128,7 @@ def _block_form(formdata=None):
 
 @staff_bp.route("/requests/<reference>/blocks/new", methods=["GET", "POST"])
 @roles_required(*CLINICAL)
-def record_block(reference: str):
+def record_block(reference: str) -> ResponseReturnValue:
     row = _request_row(reference)
     db = get_db()
     taken = {b["block_number"] for b in store.blocks_for_request(db, row["id"])}
@@ -191,7 +192,7 @@ def _patient_language(block_row: dict) -> str:
 
 @staff_bp.get("/blocks/<int:block_id>/sheet")
 @roles_required(*CLINICAL)
-def sheet(block_id: int):
+def sheet(block_id: int) -> ResponseReturnValue:
     block_row = _block_or_404(block_id)
     code = codes.code_for(block_row["link_id"], current_app.config["SECRET_KEY"])
     link = _link(code)
@@ -225,7 +226,7 @@ def sheet(block_id: int):
 
 @staff_bp.post("/blocks/<int:block_id>/email")
 @roles_required(*CLINICAL)
-def email_link(block_id: int):
+def email_link(block_id: int) -> ResponseReturnValue:
     block_row = _block_or_404(block_id)
     if not block_row["email"]:
         flash("This patient gave no email address: print the sheet instead.")
@@ -250,7 +251,7 @@ def email_link(block_id: int):
 
 @staff_bp.route("/blocks/<int:block_id>/paper", methods=["GET", "POST"])
 @roles_required(*CLINICAL)
-def paper_entry(block_id: int):
+def paper_entry(block_id: int) -> ResponseReturnValue:
     block_row = _block_or_404(block_id)
     form = forms.PaperEntryForm(request.form if request.method == "POST" else None, schedule=block_row["schedule"])
     if request.method == "POST" and form.validate():
@@ -280,7 +281,7 @@ def paper_entry(block_id: int):
 
 @staff_bp.post("/blocks/<int:block_id>/review")
 @roles_required("physician")
-def review(block_id: int):
+def review(block_id: int) -> ResponseReturnValue:
     block_row = _block_or_404(block_id)
     db = get_db()
     with db.atomic():
@@ -292,7 +293,7 @@ def review(block_id: int):
 
 @staff_bp.get("/blocks/<int:block_id>/diary.fhir.json")
 @roles_required("physician")
-def fhir_bundle(block_id: int):
+def fhir_bundle(block_id: int) -> ResponseReturnValue:
     block_row = _block_or_404(block_id)
     resource = fhir_export.bundle(current_app.config["FHIR_BASE_URL"], store.diary(get_db(), block_row))
     audit.record("export_diary_fhir", "block", block_id)
@@ -353,7 +354,7 @@ def _render_diary(block_row, entry_form=None, baseline_form=None, return_form=No
 
 
 @patient_bp.get("/", endpoint="diary_page")
-def diary_page():
+def diary_page() -> ResponseReturnValue:
     block_row = _open_diary()
     if block_row is None:
         return render_template("diary/open.html", form=forms.CodeForm(formdata=None), text=forms.PATIENT_TEXT)
@@ -363,7 +364,7 @@ def diary_page():
 
 @patient_bp.post("/open")
 @limiter.limit(lambda: current_app.config["DIARY_CODE_RATE_LIMIT"])
-def open_diary():
+def open_diary() -> ResponseReturnValue:
     form = forms.CodeForm()
     if form.validate():
         block_id = store.open_by_code(get_db(), form.code.data)
@@ -380,7 +381,7 @@ def _closed():
 
 
 @patient_bp.post("/baseline")
-def baseline():
+def baseline() -> ResponseReturnValue:
     block_row = _open_diary()
     if block_row is None:
         return _closed()
@@ -398,7 +399,7 @@ def baseline():
 
 
 @patient_bp.post("/entry")
-def entry():
+def entry() -> ResponseReturnValue:
     block_row = _open_diary()
     if block_row is None:
         return _closed()
@@ -432,7 +433,7 @@ def entry():
 
 
 @patient_bp.post("/return")
-def pain_returned():
+def pain_returned() -> ResponseReturnValue:
     block_row = _open_diary()
     if block_row is None:
         return _closed()

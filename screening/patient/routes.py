@@ -27,6 +27,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
 
 from .. import clock, fhir, i18n, promises, rules
 from .. import questionnaire as q
@@ -664,14 +665,23 @@ def switch_language() -> ResponseReturnValue:
         abort(400)
     session[i18n.SESSION_KEY] = chosen
     target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("patient.landing")  # only a page of this site
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or not _opens_by_get(target):
+        target = url_for("patient.landing")  # only a page of this site that a link can open
     token, answers = _draft()
     if answers is not None:
         db = get_db()
         drafts.set_language(db, token, chosen)
         _keep_typed(db, token, answers, urlsplit(target).path)
     return redirect(target, 303)
+
+
+def _opens_by_get(target: str) -> bool:
+    """Whether an address of this site answers a GET (a page shown after a POST may have none)."""
+    try:
+        current_app.url_map.bind("localhost").match(urlsplit(target).path, method="GET")
+    except HTTPException:
+        return False
+    return True
 
 
 def _keep_typed(db, token: str, answers: dict, path: str) -> None:

@@ -109,7 +109,46 @@
   }
 
   // The language switch takes along what was typed on this page but not yet sent, so nothing is lost.
+  // Choices made on a page the server does not keep for the switch (the pain diary's forms) are kept in this
+  // tab while the page reloads in the other language, and put back once; nothing leaves the browser.
+  var KEPT = "kept-before-language-switch";
+  var localForms = document.querySelectorAll("form[data-keep-locally]");
+  try {
+    var stored = JSON.parse(sessionStorage.getItem(KEPT) || "null");
+    sessionStorage.removeItem(KEPT);
+    var kept = stored && stored.page === location.pathname ? stored.forms : null;  // only on the page switched to
+    if (kept) {
+      localForms.forEach(function (form) {
+        (kept[form.getAttribute("action")] || []).forEach(function (pair) {
+          form.querySelectorAll("[name]").forEach(function (field) {
+            if (field.name !== pair[0] || field.name === "csrf_token") { return; }
+            if (field.type === "radio" || field.type === "checkbox") {
+              if (field.value === pair[1]) { field.checked = true; }
+            } else if (field.type !== "hidden") {
+              field.value = pair[1];
+            }
+          });
+        });
+      });
+    }
+  } catch (ignored) { /* storage refused (private mode): the switch still works, choices are chosen again */ }
+
   var switcher = document.querySelector("[data-language-switch]");
+  if (switcher && localForms.length) {
+    switcher.addEventListener("submit", function () {
+      var keep = {};
+      localForms.forEach(function (form) {
+        var pairs = [];
+        new FormData(form).forEach(function (value, name) {
+          if (name !== "csrf_token" && typeof value === "string") { pairs.push([name, value]); }
+        });
+        keep[form.getAttribute("action")] = pairs;
+      });
+      var next = switcher.querySelector("input[name=next]");
+      var page = next ? next.value.split("?")[0] : location.pathname;
+      try { sessionStorage.setItem(KEPT, JSON.stringify({page: page, forms: keep})); } catch (ignored) { /* see above */ }
+    });
+  }
   var pageForm = document.querySelector("[data-keep-on-language]");
   if (switcher && pageForm) {
     switcher.addEventListener("submit", function () {

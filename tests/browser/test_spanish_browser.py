@@ -125,6 +125,12 @@ def test_a_spanish_speaker_keeps_the_pain_diary_in_spanish_on_a_phone(
     assert page.get_by_role("heading", name="Hay un problema").is_visible()
     spanish_page(page, assert_accessible)
     page.locator("label[for=pain-7]").click()
+    # A choice not yet saved survives the language switch, there and back.
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#pain-7").is_checked()
+    page.get_by_role("button", name="Español").click()
+    assert page.locator("#pain-7").is_checked()
     page.get_by_role("button", name="Guardar mi dolor de siempre").click()
     assert "Próxima anotación: 15 minutos después de la inyección" in page.inner_text("main")
     now["at"] = START + timedelta(minutes=10)
