@@ -345,6 +345,20 @@ def test_admin_sees_no_patient_data(auth, app, client, make_request):
 # CSV export
 
 
+def test_csv_export_lists_flags_most_serious_first(auth, client, make_request):
+    from screening.assessment import FLAGS, assess
+
+    answers = likely(red_flags=["bladder_bowel"], blood_thinners=["doac"], allergies=["contrast"])
+    make_request(answers, location="Northside")
+    auth.login()
+    rows = list(csv.DictReader(io.StringIO(client.get("/staff/export.csv?location=Northside").get_data(as_text=True))))
+    flags = rows[0]["flags"].split(";")
+    assert set(flags) == set(assess(answers).flags) and len(flags) > 2
+    assert FLAGS[flags[0]].kind == "urgent"
+    kinds = [FLAGS[f].kind for f in flags]
+    assert kinds.index("urgent") < min(i for i, k in enumerate(kinds) if k != "urgent")
+
+
 def test_csv_export_streams_the_filtered_queue_with_formulas_escaped(auth, app, client, make_request):
     wanted = make_request(POSSIBLE, name='=HYPERLINK("http://evil")', email="@evil.example", location="Northside")
     make_request(LIKELY, location="Main office")
