@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess  # nosec B404  (starts our own gunicorn, fixed arguments)
 from pathlib import Path
 
-from tests.journeys import BIN, ROOT, Server
+from tests.journeys import Server
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # The README's production command; only the app and the port change.
@@ -31,18 +30,6 @@ class BenchServer(Server):
             shutil.copyfile(database, self.database)
             self.database.chmod(0o600)
         self.env["BENCH_DATABASE"] = str(self.database)  # the durable-insert baseline writes here
-
-    def start(self) -> None:
-        with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen(  # nosec B603  (fixed argument list, no shell)
-                [str(BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", self.app],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.starts += 1
 
     def up(self) -> BenchServer:
         self.start()

@@ -77,6 +77,7 @@ class Server:
     def __init__(self, tmp_path: Path, workers: int = 3):
         self.tmp_path = tmp_path
         self.workers = workers
+        self.app = "run:app"  # the README's command serves this app; the bench's baselines serve their own
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.instance = tmp_path / "instance"
@@ -122,7 +123,7 @@ class Server:
         assert self.process is None or self.process.poll() is not None
         with open(self.log_path, "a") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "run:app"],
+                [str(BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", self.app],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
