@@ -1,9 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from ..auth.users import ROLE_NAMES, password_problem
-from ..forms import ChoiceField, choices
+from ..forms import ChoiceField, Form, choices
 
 
 class PasswordFields:
@@ -35,7 +34,7 @@ def role_field() -> ChoiceField:
     return ChoiceField("Role", required_message="Choose a role", choices=choices(*ROLE_NAMES.items()))
 
 
-class CreateUserForm(PasswordFields, FlaskForm):
+class CreateUserForm(PasswordFields, Form):
     username = username_field()
     display_name = display_name_field()
     role = role_field()
@@ -46,7 +45,7 @@ class CreateUserForm(PasswordFields, FlaskForm):
         return self.username.data or "", self.display_name.data or ""
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(Form):
     """Rename and change role in one form: each change is audited on its own."""
 
     username = username_field()
@@ -54,7 +53,7 @@ class EditUserForm(FlaskForm):
     role = role_field()
 
 
-class ResetPasswordForm(PasswordFields, FlaskForm):
+class ResetPasswordForm(PasswordFields, Form):
     password = PasswordField("New password", validators=[DataRequired("Enter a password")])
     confirm = PasswordField("New password again", validators=[EqualTo("password", "The two passwords do not match")])
 

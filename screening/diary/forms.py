@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import clock
-from ..forms import ChoiceField, choices
+from ..forms import ChoiceField, Form, choices
 from ..patient.forms import MultiChoiceField
 from . import vocab
 
@@ -61,19 +60,19 @@ def slot_label(minutes: int) -> str:
     return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         PATIENT_TEXT["code_label"], validators=[DataRequired(PATIENT_TEXT["code_missing"]), Length(max=40)]
     )
 
 
-class BaselineForm(FlaskForm):
+class BaselineForm(Form):
     pain = ChoiceField(
         PATIENT_TEXT["baseline_label"], required_message=PATIENT_TEXT["baseline_missing"], choices=PAIN_SCALE
     )
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     slot = HiddenField()
     correct = HiddenField()
     pain = ChoiceField(PATIENT_TEXT["pain_label"], required_message=PATIENT_TEXT["pain_missing"], choices=PAIN_SCALE)
@@ -83,7 +82,7 @@ class EntryForm(FlaskForm):
     )
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     returned = ChoiceField(
         PATIENT_TEXT["returned_label"],
         required_message=PATIENT_TEXT["returned_missing"],
@@ -108,7 +107,7 @@ def clinic_day(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).strftime("%Y-%m-%d")
 
 
-class BlockForm(FlaskForm):
+class BlockForm(Form):
     block_number = ChoiceField(
         "Block in this episode",
         required_message="Choose the first or the second block",
@@ -165,7 +164,7 @@ class BlockForm(FlaskForm):
         return clinic_moment(self.injected_date.data, self.injected_time.data)
 
 
-class PaperEntryForm(FlaskForm):
+class PaperEntryForm(Form):
     entry = ChoiceField("Which entry of the paper diary", required_message="Choose which entry this is")
     observed_date = StringField("Date written on the paper", validators=[DataRequired("Enter the date")])
     observed_time = StringField("Time written on the paper", validators=[DataRequired("Enter the time")])

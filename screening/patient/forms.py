@@ -13,13 +13,12 @@ from babel.numbers import format_decimal
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from .. import clock
-from ..forms import INVALID_CHOICE, ChoiceField, choices, codes_of
+from ..forms import INVALID_CHOICE, ChoiceField, Form, choices, codes_of
 from ..i18n import N_, current_language
 from ..questionnaire import MULTI, SCALE, SCALE_MAX, SCALE_MIN, TEXT, TEXT_MAX, Item
 
@@ -94,12 +93,12 @@ def field_for(item: Item) -> Field:
 
 
 @cache
-def step_form_class(items: tuple[Item, ...]) -> type[FlaskForm]:
+def step_form_class(items: tuple[Item, ...]) -> type[Form]:
     """A form class with one field per item; its field names are the linkIds."""
     fields: dict[str, Any] = {item.link_id: field_for(item) for item in items}
     fields["asked"] = HiddenField()  # linkIds visible when the page was shown
     fields["return_to"] = HiddenField()
-    return type("StepForm", (FlaskForm,), fields)
+    return type("StepForm", (Form,), fields)
 
 
 def answer_from_field(item: Item, data: Any) -> Any:
@@ -164,7 +163,7 @@ class DateOfBirthField(Field):
         self.data = born
 
 
-class SaveForLaterForm(FlaskForm):
+class SaveForLaterForm(Form):
     email = StringField(_l("Your email address"))
 
     def validate_email(self, field):
@@ -174,7 +173,7 @@ class SaveForLaterForm(FlaskForm):
             raise ValidationError(gettext("Enter an email address like name@example.com")) from None
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     full_name = StringField(
         _l("Full name"),
         filters=[without_control_characters],

@@ -1,20 +1,19 @@
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import clock
-from ..forms import ChoiceField, choices
+from ..forms import ChoiceField, Form, choices
 from .calls import METHODS, OUTCOMES, method_problem, parse_call_back
 from .queue import STATUS_NAMES
 
 NOTE_MAX = 2000
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     q = StringField("Search by name, phone, email or reference", validators=[Length(max=100)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = ChoiceField("New status", required_message="Choose the new status")
     # Named apart from the other forms' notes: the request page shows them together, and ids must differ.
     status_note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
@@ -24,7 +23,7 @@ class StatusForm(FlaskForm):
         self.status.choices = choices(*((s, STATUS_NAMES[s]) for s in allowed))
 
 
-class CallForm(FlaskForm):
+class CallForm(Form):
     """One call, one form: what happened, how, when to call back, and a note."""
 
     outcome = ChoiceField(
@@ -58,13 +57,13 @@ class CallForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (assign, strike a note): nothing to fill in but its CSRF token."""
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField("Note", validators=[DataRequired("Write the note first"), Length(max=NOTE_MAX)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     note = TextAreaField("Clinical note (optional)", validators=[Optional(), Length(max=NOTE_MAX)])
