@@ -82,6 +82,12 @@ def catalog(language: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), [language])
 
 
+def page_catalog() -> NullTranslations:
+    """The compiled catalog of the page's language (or of the one `force_locale` chose)."""
+    locale = get_locale()
+    return catalog(str(locale) if locale else DEFAULT_LANGUAGE)
+
+
 def translate(message: str, language: str | None = None) -> str:
     """Data's words (a definition's, a rule's) in the page's language, or `language`; unchanged if unknown."""
     if not message:
@@ -104,6 +110,15 @@ def definition(version: str | None = None, language: str | None = None) -> q.Def
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
+    # Flask-Babel's own template functions look up domain, locale and cache for every string (a patient page
+    # has dozens); these look up the locale alone.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: page_catalog().ugettext(message),
+        ngettext=lambda singular, plural, n: page_catalog().ungettext(singular, plural, n),
+        pgettext=lambda context, message: page_catalog().upgettext(context, message),
+        npgettext=lambda context, singular, plural, n: page_catalog().unpgettext(context, singular, plural, n),
+        newstyle=True,
+    )
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # msgids without the template's line breaks
     app.add_template_filter(translate, "t")
 
