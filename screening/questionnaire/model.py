@@ -48,10 +48,23 @@ class Condition:
     link_id: str
     any_of: tuple[str, ...]
 
+    @cached_property
+    def _codes(self) -> frozenset[str]:
+        return frozenset(self.any_of)
+
     def holds(self, answers: Mapping[str, Any]) -> bool:
         value = answers.get(self.link_id)
-        chosen = set(value) if isinstance(value, list) else {value}
-        return bool(chosen & set(self.any_of))
+        if isinstance(value, list):
+            return not self._codes.isdisjoint(value)
+        return value in self._codes
+
+
+def _all_hold(conditions: tuple[Condition, ...], answers: Mapping[str, Any]) -> bool:
+    """A loop, not `all()` over a generator: this runs for every item on every page, and is twice as fast."""
+    for condition in conditions:  # noqa: SIM110
+        if not condition.holds(answers):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -211,10 +224,18 @@ class Definition:
 
     # Branching
 
+    @cached_property
+    def _conditions(self) -> dict[str, tuple[Condition, ...]]:
+        """Per linkId, the conditions that must hold for it to be asked: its step's and its own."""
+        return {
+            item.link_id: tuple(c for c in (step.shown_when, item.shown_when) if c is not None)
+            for step in self.steps
+            for item in step.items
+        }
+
     def is_shown(self, item: Item, answers: Mapping[str, Any]) -> bool:
         """Whether `item` is asked, given answers already filtered to shown items."""
-        conditions = (self.step_of_item[item.link_id].shown_when, item.shown_when)
-        return all(c.holds(answers) for c in conditions if c is not None)
+        return _all_hold(self._conditions[item.link_id], answers)
 
     def shown_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Keep only the answers to items that are asked, in definition order.
@@ -222,9 +243,10 @@ class Definition:
         Walking the definition in order means a condition always sees an already
         filtered answer, so hiding an item also hides whatever depends on it.
         """
+        conditions = self._conditions
         kept: dict[str, Any] = {}
-        for link_id, item in self.items.items():
-            if link_id in answers and self.is_shown(item, kept):
+        for link_id in self.items:
+            if link_id in answers and _all_hold(conditions[link_id], kept):
                 kept[link_id] = answers[link_id]
         return kept
 
@@ -234,7 +256,8 @@ class Definition:
     def _shown_in(self, step: Step, visible: Mapping[str, Any]) -> list[Item]:
         """The items of `step` asked, given answers already filtered by `shown_answers` (filtered once per call
         of the methods below, not once per step: that made every step page quadratic in the steps)."""
-        return [item for item in step.items if self.is_shown(item, visible)]
+        conditions = self._conditions
+        return [item for item in step.items if _all_hold(conditions[item.link_id], visible)]
 
     def step_applies(self, step: Step, answers: Mapping[str, Any]) -> bool:
         return bool(self.shown_items(step, answers))
@@ -252,7 +275,7 @@ class Definition:
     def first_incomplete_step(self, answers: Mapping[str, Any]) -> Step | None:
         visible = self.shown_answers(answers)
         for step in self.steps:
-            if self._shown_in(step, visible) and not self._complete(step, visible):
+            if any(item.required and item.link_id not in visible for item in self._shown_in(step, visible)):
                 return step
         return None
 
