@@ -19,6 +19,8 @@ from pathlib import Path
 from babel.support import NullTranslations, Translations
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from . import questionnaire as q
 
@@ -88,6 +90,13 @@ def page_catalog() -> NullTranslations:
     return catalog(str(locale) if locale else DEFAULT_LANGUAGE)
 
 
+CATALOG_KEY = "_page_catalog"
+
+
+def _catalog_of(context: Context) -> NullTranslations:
+    return context.get(CATALOG_KEY) or page_catalog()
+
+
 def translate(message: str, language: str | None = None) -> str:
     """Data's words (a definition's, a rule's) in the page's language, or `language`; unchanged if unknown."""
     if not message:
@@ -110,13 +119,17 @@ def definition(version: str | None = None, language: str | None = None) -> q.Def
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
-    # Flask-Babel's own template functions look up domain, locale and cache for every string (a patient page
-    # has dozens); these look up the locale alone.
+    # Flask-Babel's template functions look up domain, locale and cache for every string (a patient page has
+    # dozens: a quarter of rendering one). These read the catalog that the context processor below puts in the
+    # page's context as it is rendered (inside force_locale, the forced one); a macro imported without the
+    # page's context looks it up.
     app.jinja_env.install_gettext_callables(
-        gettext=lambda message: page_catalog().ugettext(message),
-        ngettext=lambda singular, plural, n: page_catalog().ungettext(singular, plural, n),
-        pgettext=lambda context, message: page_catalog().upgettext(context, message),
-        npgettext=lambda context, singular, plural, n: page_catalog().unpgettext(context, singular, plural, n),
+        gettext=pass_context(lambda ctx, message: _catalog_of(ctx).ugettext(message)),
+        ngettext=pass_context(lambda ctx, singular, plural, n: _catalog_of(ctx).ungettext(singular, plural, n)),
+        pgettext=pass_context(lambda ctx, context, message: _catalog_of(ctx).upgettext(context, message)),
+        npgettext=pass_context(
+            lambda ctx, context, singular, plural, n: _catalog_of(ctx).unpgettext(context, singular, plural, n)
+        ),
         newstyle=True,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # msgids without the template's line breaks
@@ -124,4 +137,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context() -> dict:
-        return {"current_language": current_language(), "language_names": LANGUAGE_NAMES}
+        return {"current_language": current_language(), "language_names": LANGUAGE_NAMES, CATALOG_KEY: page_catalog()}
