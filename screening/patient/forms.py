@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from functools import cache
 from typing import Any
 
 import phonenumbers
@@ -92,13 +91,22 @@ def field_for(item: Item) -> Field:
     return ChoiceField(item.text, required_message=item.required_message, choices=choices(*pairs))
 
 
-@cache
+# Per step's items (a definition's tuple, kept for the life of the app): their form class. Keyed by identity,
+# and checked with `is`: hashing the items (options, labels and all) on every request cost more than the form.
+_step_forms: dict[int, tuple[tuple[Item, ...], type[Form]]] = {}
+
+
 def step_form_class(items: tuple[Item, ...]) -> type[Form]:
     """A form class with one field per item; its field names are the linkIds."""
+    known = _step_forms.get(id(items))
+    if known and known[0] is items:
+        return known[1]
     fields: dict[str, Any] = {item.link_id: field_for(item) for item in items}
     fields["asked"] = HiddenField()  # linkIds visible when the page was shown
     fields["return_to"] = HiddenField()
-    return type("StepForm", (Form,), fields)
+    form_class = type("StepForm", (Form,), fields)
+    _step_forms[id(items)] = (items, form_class)
+    return form_class
 
 
 def answer_from_field(item: Item, data: Any) -> Any:
