@@ -5,7 +5,6 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from babel.dates import format_date, format_datetime
 from flask import Flask, current_app
 
@@ -75,6 +74,8 @@ def phone_display(e164: str) -> str:
 @lru_cache(maxsize=4096)
 def _phone_display(e164: str, region: str) -> str:
     """Parsing a number takes a tenth of a millisecond, and a queue page shows fifty: each is worked out once."""
+    import phonenumbers  # on the first number shown, not at start-up (issue 15)
+
     try:
         number = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException:

@@ -2,15 +2,20 @@
 
 Static files cached for good under content-hashed URLs, one database connection per worker thread (clean
 between requests, never shared across a fork), statistics for the planner without a manual ANALYZE, CSV sent
-in batches of rows.
+in batches of rows, nothing heavy imported at start-up.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import re
+import secrets
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from flask import g
@@ -20,6 +25,7 @@ from screening import db as database
 from screening.db import connect, get_db, init_db
 
 from .conftest import post_form, test_settings
+from .journeys import ROOT
 
 ASSET_RE = re.compile(r'<(?:link[^>]+href|script[^>]+src)="(/static/[^"]+)"')
 
@@ -281,3 +287,30 @@ def test_the_next_request_sees_writes_made_elsewhere_even_after_a_query_read_hal
         assert {r["id"] for r in get_db().query("SELECT id FROM drafts")} == {"0", "1", "2", "later"}
     assert list(rows) == []  # ended with its request, not read from an old snapshot
     other.close()
+
+
+# Start-up
+
+
+# Imported on first use by the few requests that need them, never by `create_app` (each costs every worker
+# 2-15 ms at start-up): QR codes for the diary sheet, phone numbers, email addresses.
+IMPORTED_ON_FIRST_USE = ("segno", "phonenumbers", "email_validator")
+
+
+def test_starting_the_app_imports_nothing_only_some_requests_need(tmp_path):
+    """A fresh interpreter, as a gunicorn worker starts: a top-level import of any of these fails here."""
+    code = (
+        "import json, sys\n"
+        "from screening import create_app\n"
+        "create_app()\n"
+        f"print(json.dumps(sorted(m for m in {IMPORTED_ON_FIRST_USE!r} if m in sys.modules)))\n"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "SECRET_KEY": secrets.token_hex(32),
+        "INSTANCE_PATH": str(tmp_path),
+        "HOME": str(tmp_path),
+    }
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from statistics import median
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,6 +55,8 @@ class WeekFigures:
 
     @property
     def median_minutes(self) -> float | None:
+        from statistics import median  # with fractions and decimal: for the dashboard, not at start-up (issue 15)
+
         return median(self.minutes_to_contact) if self.minutes_to_contact else None
 
     @property

@@ -6,7 +6,6 @@ import io
 from datetime import datetime, timedelta
 from typing import Any
 
-import segno
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
@@ -193,6 +192,8 @@ def _patient_language(block_row: dict) -> str:
 @staff_bp.get("/blocks/<int:block_id>/sheet")
 @roles_required(*CLINICAL)
 def sheet(block_id: int) -> ResponseReturnValue:
+    import segno  # only this page draws a QR code: imported on its first print, not at start-up (issue 15)
+
     block_row = _block_or_404(block_id)
     code = codes.code_for(block_row["link_id"], current_app.config["SECRET_KEY"])
     link = _link(code)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -31,6 +30,8 @@ def build(message: dict[str, Any], sender: str, secret: str) -> EmailMessage:
 
 def describe(error: Exception) -> str:
     """What went wrong, for the admin outbox page: type and SMTP code, never an address."""
+    import smtplib  # only the delivery worker sends (web requests queue): not imported at start-up (issue 15)
+
     if isinstance(error, smtplib.SMTPResponseException):
         text = f"{type(error).__name__} {error.smtp_code}"
     elif isinstance(error, smtplib.SMTPRecipientsRefused):
@@ -63,6 +64,8 @@ class SmtpSender:
             config["SMTP_TIMEOUT"],
         )
         email = build(message, config["MAIL_FROM"], config["SECRET_KEY"])
+        import smtplib  # see describe()
+
         if security == "ssl":
             client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
         else:

@@ -7,9 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
-import phonenumbers
 from babel.numbers import format_decimal
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, HiddenField, SelectMultipleField, StringField, TextAreaField
@@ -37,6 +35,20 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def without_control_characters(text: str | None) -> str | None:
     """Typed text as people meant it: no NUL or other invisible control characters (line breaks stay)."""
     return CONTROL_CHARACTERS.sub("", text) if isinstance(text, str) else text
+
+
+def normalized_email(text: str) -> str:
+    """The address as email_validator writes it, or the form's error when it is not one.
+
+    email_validator is imported here, on the first address checked, not at start-up: compiling
+    its patterns costs about 13 ms, which every worker would pay for pages that never ask (issue 15).
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValidationError(gettext("Enter an email address like name@example.com")) from None
 
 
 def count_message(message: str, count: int) -> LazyString:
@@ -175,10 +187,7 @@ class SaveForLaterForm(Form):
     email = StringField(_l("Your email address"))
 
     def validate_email(self, field):
-        try:
-            field.data = validate_email((field.data or "").strip(), check_deliverability=False).normalized
-        except EmailNotValidError:
-            raise ValidationError(gettext("Enter an email address like name@example.com")) from None
+        field.data = normalized_email((field.data or "").strip())
 
 
 class RequestForm(Form):
@@ -299,6 +308,8 @@ class RequestForm(Form):
         text = (field.data or "").strip()
         if not text:
             raise StopValidation(gettext("Enter a phone number we can call you on"))
+        import phonenumbers  # here, not at the top: only a submitted request form needs it (start-up, issue 15)
+
         try:
             number = phonenumbers.parse(text[:40], self.region)
         except phonenumbers.NumberParseException:
@@ -318,10 +329,7 @@ class RequestForm(Form):
                 raise ValidationError(gettext("Enter your email address, or choose phone as the way to reach you"))
             field.data = None
             return
-        try:
-            field.data = validate_email(text, check_deliverability=False).normalized
-        except EmailNotValidError:
-            raise ValidationError(gettext("Enter an email address like name@example.com")) from None
+        field.data = normalized_email(text)
 
     def best_times(self) -> list[str]:
         """The chosen times in the order of the day."""

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-import phonenumbers
 from flask import current_app
 from sqlite_utils import Database
 
@@ -184,6 +183,8 @@ def search_matches(text: str, phone_region: str = "US") -> tuple[str, list[Any]]
     if not words:
         return "(SELECT 0 AS rowid WHERE 0) m", []
     if not re.search(r"[^\W\d_]", text) and len(digits) >= 4:  # digits and punctuation only
+        import phonenumbers  # on the first search for a number, not at start-up (issue 15)
+
         try:
             number = phonenumbers.parse(text, phone_region)
             if phonenumbers.is_valid_number(number):
