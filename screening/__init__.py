@@ -45,7 +45,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["RATELIMIT_STORAGE_URI"]:  # shared by every worker process, with nothing to install
         app.config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{Path(app.instance_path) / 'ratelimits.db'}"
 
-    from . import auth, db, dictionary, errors, formatting, i18n, notify, promises, retention
+    from . import auth, db, dictionary, errors, formatting, forms, i18n, notify, promises, retention
     from .admin import bp as admin_bp
     from .extensions import csrf, limiter
     from .patient import bp as patient_bp
@@ -57,6 +57,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     formatting.init_app(app)
+    forms.init_app(app)  # the choice questions' inputs, for the `choices` macro
     notify.init_app(app)
     dictionary.init_app(app)
     retention.init_app(app)
