@@ -61,10 +61,11 @@ def init_app(app: Flask) -> None:
         language = current_language()
         if language not in week_in_words:
             week_in_words[language] = app.extensions["clinic_hours"].week_in_words(words())
-        return {
-            "clinic_hours_text": week_in_words[language],
-            "clinic_closed_now": fix_grammar(
-                app.extensions["clinic_hours"].closed_now_message(clock.now(), words()) or "", language
-            )
-            or None,
-        }
+        return {"clinic_hours_text": week_in_words[language]}
+
+    @app.template_global()
+    def clinic_closed_now() -> str | None:
+        """When the clinic is closed, a sentence saying when it opens again (worked out only by the pages that
+        say it: as a context value it cost 4% of rendering every page)."""
+        said = app.extensions["clinic_hours"].closed_now_message(clock.now(), words())
+        return fix_grammar(said, current_language()) if said else None
