@@ -32,6 +32,7 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # Blueprints whose pages patients read; every other page (staff, admin, sign-in) is in English.
 PATIENT_BLUEPRINTS = {"patient", "diary", None}  # None: an address no view answers (a patient's 404)
 SESSION_KEY = "language"
+NO_KEPT_LANGUAGE_KEY = "draft_without_language"  # the draft (a prefix of its id) found with no language kept
 
 babel = Babel()
 
@@ -55,13 +56,20 @@ def select_locale() -> str:
     from .db import get_db  # the draft's language, when the visit has none of its own yet
     from .patient import drafts
 
-    try:
-        kept = drafts.language(get_db(), request.cookies.get(drafts.COOKIE_NAME))
-    except sqlite3.Error:  # a page about a storage fault must still be readable: the browser's language
-        kept = None
-    if kept in LANGUAGES:
-        session[SESSION_KEY] = kept  # for the rest of the visit, without asking the database again
-        return kept
+    token = request.cookies.get(drafts.COOKIE_NAME)
+    # A draft found without a language keeps none for the rest of the visit: only this browser holds it, and
+    # only the switch (which sets the visit's choice) gives it one. Not asked again on every page.
+    unkept = drafts.draft_id(token)[:16] if token and len(token) <= 64 else None
+    if unkept and session.get(NO_KEPT_LANGUAGE_KEY) != unkept:
+        try:
+            kept = drafts.language(get_db(), token)
+        except sqlite3.Error:  # a page about a storage fault must still be readable: the browser's language
+            kept = None
+        else:
+            if kept in LANGUAGES:
+                session[SESSION_KEY] = kept  # for the rest of the visit, without asking the database again
+                return kept
+            session[NO_KEPT_LANGUAGE_KEY] = unkept
     return request.accept_languages.best_match(LANGUAGES, DEFAULT_LANGUAGE)
 
 

@@ -314,3 +314,20 @@ def test_starting_the_app_imports_nothing_only_some_requests_need(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_visit_asks_for_its_drafts_language_once(client, monkeypatch):
+    """The draft's kept language (none, unless the patient chose one) is looked up on the visit's first page,
+    not on every page after it."""
+    asked = []
+    real = database.sqlite_utils.Database.query
+
+    def query(self, sql, params=None):
+        asked.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(database.sqlite_utils.Database, "query", query)
+    assert post_form(client, "/", "/start", {}).status_code == 303
+    for _ in range(3):
+        assert client.get("/step/age").status_code == 200
+    assert sum("SELECT language FROM drafts" in sql for sql in asked) == 1
