@@ -373,3 +373,64 @@ def test_requests_stored_before_the_search_index_are_found_after_the_upgrade(tmp
         source, values = queue.Filters(status="all", search=text).source()
         assert [r["id"] for r in db.query(f"SELECT r.id {source}", values)] == [1], text
     db.close()
+
+
+def _status_counts(db) -> tuple[dict, dict]:
+    kept = {r["status"]: r["n"] for r in db.query("SELECT status, n FROM request_status_counts") if r["n"]}
+    real = {r["status"]: r["n"] for r in db.query("SELECT status, count(*) AS n FROM requests GROUP BY status")}
+    return kept, real
+
+
+def test_the_counts_per_status_follow_every_change(app, make_request, staff):
+    """The tabs read counts kept by triggers (no scan of the requests): they stay equal to a real count as
+    requests arrive, change status, are corrected and are removed."""
+    rows = [make_request() for _ in range(4)] + [make_request(status="scheduled")]
+    db = connect(app.config["DATABASE"])
+    assert _status_counts(db)[0] == {"new": 4, "scheduled": 1}
+    queue.change_status(db, rows[0], staff["front_desk"].id, "contacted")
+    queue.change_status(db, rows[1], staff["front_desk"].id, "closed")
+    db.execute("UPDATE requests SET full_name = 'Corrected' WHERE id = ?", [rows[2]["id"]])  # not a status change
+    db.execute("UPDATE requests SET status = status WHERE id = ?", [rows[3]["id"]])
+    kept, real = _status_counts(db)
+    assert kept == real == {"new": 2, "contacted": 1, "closed": 1, "scheduled": 1}
+    db.execute("DELETE FROM request_events WHERE request_id = ?", [rows[4]["id"]])
+    db.execute("DELETE FROM requests WHERE id = ?", [rows[4]["id"]])
+    kept, real = _status_counts(db)
+    assert kept == real and "scheduled" not in kept
+
+
+def test_the_counts_per_status_start_from_the_requests_already_stored(app, make_request):
+    """A clinic upgrading its database gets counts of the requests it already has."""
+    from screening.db import init_db
+
+    for status in ("new", "new", "contacted"):
+        make_request(status=status)
+    db = connect(app.config["DATABASE"])
+    db.executescript(
+        """DROP TABLE request_status_counts; DROP TRIGGER request_status_counts_insert;
+           DROP TRIGGER request_status_counts_update; DROP TRIGGER request_status_counts_delete;
+           DELETE FROM _sqlite_migrations WHERE name = 'm025_request_status_counts';"""
+    )
+    assert init_db(app.config["DATABASE"]) == ["m025_request_status_counts"]
+    kept, real = _status_counts(db)
+    assert kept == real == {"new": 2, "contacted": 1}
+
+
+def test_tabs_and_totals_match_the_requests_shown(auth, client, make_request):
+    for status in ("new", "new", "contacted", "closed"):
+        make_request(status=status)
+    auth.login("front_desk")
+    html = client.get("/staff/").get_data(as_text=True)
+    assert len(references_in(html)) == 3  # open: new and contacted
+    assert re.search(r"\b3 requests?\b", html), "the open list's total"
+    html = client.get("/staff/?status=all").get_data(as_text=True)
+    assert len(references_in(html)) == 4 and re.search(r"\b4 requests\b", html)
+
+
+def test_the_location_filter_lists_each_location_once_by_index(app, make_request):
+    for location in ("North clinic", "Main office", "North clinic", "Annex"):
+        make_request(location=location)
+    db = connect(app.config["DATABASE"])
+    assert queue.locations(db) == ["Annex", "Main office", "North clinic"]
+    plan = [row["detail"] for row in db.query("EXPLAIN QUERY PLAN " + queue.LOCATIONS_SQL)]
+    assert not any(step.startswith("SCAN requests") for step in plan), plan  # never the whole index

@@ -119,6 +119,16 @@ class Filters:
     def needs_screening(self) -> bool:
         return bool(self.outcome or self.flag)
 
+    @property
+    def statuses(self) -> tuple[str, ...] | None:
+        """When only the status (and the search) narrows the list: the statuses it shows, whose counts add up
+        to its total. None when another filter narrows it too."""
+        if self.outcome or self.flag or self.location or self.review or self.mine or self.diary:
+            return None
+        if self.status == "open":
+            return OPEN_STATUSES
+        return (self.status,) if self.status in STATUSES else STATUSES
+
     def as_reference(self) -> str | None:
         """The search text as a reference (unique, so an exact hit needs no scan), if it looks like one."""
         return normalize_reference(self.search)
@@ -227,15 +237,22 @@ def _row(row: dict) -> dict:
     return row
 
 
-def page_of_requests(db: Database, filters: Filters) -> tuple[list[dict], int]:
-    """One page of the queue in priority order, and how many requests match in all."""
+def page_of_requests(db: Database, filters: Filters, counts: dict[str, int]) -> tuple[list[dict], int]:
+    """One page of the queue in priority order, and how many requests match in all.
+
+    `counts` are `counts_by_status` for the same search: when only the status narrows the list, its total is
+    their sum, not another count.
+    """
     reference = filters.as_reference()
     if reference:
         exact = [_row(r) for r in db.query(f"SELECT {QUEUE_COLUMNS} {QUEUE_FROM} WHERE r.reference = ?", [reference])]
         if exact:
             return exact, 1
     count_joins = "JOIN screenings s ON s.id = r.screening_id" if filters.needs_screening else ""
-    total = next(db.query(*filters.query("count(*) AS n", count_joins)))["n"]
+    if filters.statuses is not None:
+        total = sum(counts.get(status, 0) for status in filters.statuses)
+    else:
+        total = next(db.query(*filters.query("count(*) AS n", count_joins)))["n"]
     offset = (max(filters.page, 1) - 1) * PER_PAGE
     # The page's ids first, sorted from the covering index alone (the order depends on the time, so no index
     # gives it ready-made); then the columns, joins and subqueries for those 50 requests only.
@@ -267,16 +284,32 @@ def iter_requests(db: Database, filters: Filters) -> Iterator[dict]:
 
 
 def counts_by_status(db: Database, search: str = "", phone_region: str = "US") -> dict[str, int]:
-    """Requests per status; while searching, of the matches only (so a tab never promises more)."""
-    filters = Filters(status="all", search=search, phone_region=phone_region)
+    """Requests per status (kept by triggers, m025); while searching, of the matches only (so a tab never
+    promises more)."""
     counts = dict.fromkeys(STATUSES, 0)
-    for row in db.query(*filters.query("r.status, count(*) AS n", "", "GROUP BY r.status")):
+    if search:
+        filters = Filters(status="all", search=search, phone_region=phone_region)
+        rows = db.query(*filters.query("r.status, count(*) AS n", "", "GROUP BY r.status"))
+    else:
+        rows = db.query("SELECT status, n FROM request_status_counts")
+    for row in rows:
         counts[row["status"]] = row["n"]
     return counts
 
 
+# The locations requests were made for, each found by one step along the location index: a handful of
+# lookups, where DISTINCT read the whole index (3 ms at 100,000 requests) unless statistics said otherwise.
+LOCATIONS_SQL = """
+    WITH RECURSIVE found(location) AS (
+        SELECT min(location) FROM requests
+        UNION ALL
+        SELECT (SELECT min(location) FROM requests WHERE location > found.location) FROM found
+        WHERE found.location IS NOT NULL)
+    SELECT location FROM found WHERE location IS NOT NULL"""
+
+
 def locations(db: Database) -> list[str]:
-    return [r["location"] for r in db.query("SELECT DISTINCT location FROM requests ORDER BY location")]
+    return [r["location"] for r in db.query(LOCATIONS_SQL)]
 
 
 def _amount(minutes: int) -> str:

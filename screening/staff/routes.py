@@ -43,7 +43,8 @@ def _bad_input(message: str) -> tuple[str, int]:
 def queue_page() -> ResponseReturnValue:
     db = get_db()
     filters = _filters()
-    rows, total = queue.page_of_requests(db, filters)
+    counts = queue.counts_by_status(db, filters.search, filters.phone_region)
+    rows, total = queue.page_of_requests(db, filters, counts)
     audit.record("view_queue", page=filters.page, shown=len(rows))
     now = clock.now()
     max_attempts = current_app.config["MAX_CALL_ATTEMPTS"]
@@ -57,7 +58,7 @@ def queue_page() -> ResponseReturnValue:
         total=total,
         filters=filters,
         pages=max(1, -(-total // queue.PER_PAGE)),
-        counts=queue.counts_by_status(db, filters.search, filters.phone_region),
+        counts=counts,
         duplicates=queue.duplicates(db, rows),
         live=live,
         updated_at=clock.iso(now),
