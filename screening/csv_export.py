@@ -32,15 +32,23 @@ def cell(value: Any) -> str:
 BATCH_ROWS = 1000
 
 
-def stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
-    """The header at once (the download starts), then the rows BATCH_ROWS at a time, read lazily."""
+def stream(header: list[str], rows: Iterable[list[Any]], generated: Iterable[int] = ()) -> Iterator[str]:
+    """The header at once (the download starts), then the rows BATCH_ROWS at a time, read lazily.
+
+    `generated`: the positions of columns whose text the app writes itself (references, codes, times), which
+    can never start a formula and are written as they are; every other cell is checked.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
     yield _take(buffer)
+    checked = [position for position in range(len(header)) if position not in set(generated)]
     batch = []
     for row in rows:
-        batch.append([cell(value) for value in row])
+        row = list(row)
+        for position in checked:
+            row[position] = cell(row[position])
+        batch.append(row)
         if len(batch) == BATCH_ROWS:
             writer.writerows(batch)
             batch.clear()

@@ -331,3 +331,27 @@ def test_a_visit_asks_for_its_drafts_language_once(client, monkeypatch):
     for _ in range(3):
         assert client.get("/step/age").status_code == 200
     assert sum("SELECT language FROM drafts" in sql for sql in asked) == 1
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/New_York", "Europe/London", "Australia/Adelaide", "Australia/Lord_Howe", "Asia/Kolkata"]
+)
+def test_clinic_times_in_exports_agree_with_the_zone_through_daylight_saving_switches(zone):
+    """The export's clinic times take the zone's offset once per day: every half hour of two years (both
+    switches each year, a half-hour zone, a zone that moves by half an hour) reads as the zone itself says."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from screening import clock
+    from screening.formatting import ClinicTimes
+
+    clinic_time, tz = ClinicTimes(ZoneInfo(zone)), ZoneInfo(zone)
+    moment = datetime(2026, 1, 1, 0, 7, tzinfo=UTC)
+    while moment.year < 2028:
+        text = clock.iso(moment)
+        assert clinic_time(text) == moment.astimezone(tz).isoformat(), text
+        moment += timedelta(minutes=30)
+    assert (
+        clinic_time("2026-07-01T12:00:00.250000+00:00")
+        == clock.parse("2026-07-01T12:00:00.250000+00:00").astimezone(tz).isoformat()
+    )  # stored another way: through the zone

@@ -14,6 +14,7 @@ from .. import audit, clock, csv_export, fhir, params
 from ..assessment import FLAGS, OUTCOME_LABELS, SOURCES
 from ..auth import roles_required
 from ..db import connect, get_db
+from ..formatting import ClinicTimes
 from ..patient.forms import BEST_TIMES
 from ..references import format_reference
 from . import bp, calls, intake, queue
@@ -115,10 +116,7 @@ def export() -> ResponseReturnValue:
         location=filters.location,
         searched=bool(filters.search),
     )
-    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-
-    def clinic_time(text: str) -> str:
-        return clock.parse(text).astimezone(zone).isoformat()
+    clinic_time = ClinicTimes(ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
 
     def rows(db):
         for r in queue.iter_requests(db, filters):
@@ -135,10 +133,11 @@ def export() -> ResponseReturnValue:
                 clinic_time(r["due_at"]),
             ]
 
-    return _csv_download("requests", EXPORT_HEADER, rows)
+    # Reference, outcome, flags, status and both times are the app's own text: no formula check for them.
+    return _csv_download("requests", EXPORT_HEADER, rows, generated=(0, 5, 6, 7, 8, 9))
 
 
-def _csv_download(name: str, header: list[str], rows) -> Response:
+def _csv_download(name: str, header: list[str], rows, generated: tuple[int, ...] = ()) -> Response:
     """A streamed CSV attachment; `rows(db)` yields its rows.
 
     The rows are read on their own connection: the request's one is closed
@@ -148,7 +147,7 @@ def _csv_download(name: str, header: list[str], rows) -> Response:
 
     def generate():
         with closing(connect(path)) as db:
-            yield from csv_export.stream(header, rows(db))
+            yield from csv_export.stream(header, rows(db), generated)
 
     filename = f"{name}-{clock.now().date().isoformat()}.csv"
     return Response(
