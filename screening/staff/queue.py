@@ -263,7 +263,7 @@ def page_of_requests(db: Database, filters: Filters, counts: dict[str, int]) -> 
     return [_row(rows[i]) for i in ids if i in rows], total
 
 
-# What the queue's export writes: fewer columns than the page, no per-row subquery.
+# What the queue's export writes, in its order: fewer columns than the page, no per-row subquery.
 EXPORT_COLUMNS = """r.reference, r.full_name, r.phone, r.email, r.location, s.outcome, s.flags, s.rules_version,
                     r.status, r.created_at, r.due_at"""
 
@@ -274,13 +274,14 @@ def flags_in_order(flags_json: str, rules_version: str) -> tuple[str, ...]:
     return tuple(sorted_flags(json.loads(flags_json), rules.for_version(rules_version).FLAGS))
 
 
-def iter_requests(db: Database, filters: Filters) -> Iterator[dict]:
-    """Every matching request in queue order, fetched lazily (for streaming exports): the export's columns,
-    flags most serious first."""
+def iter_requests(db: Database, filters: Filters) -> Iterator[tuple]:
+    """Every matching request in queue order, fetched lazily (for streaming exports): EXPORT_COLUMNS as a
+    tuple, but the flags most serious first in place of the flags and rules version.
+
+    Read as tuples from the cursor, not as dicts: building a dict per row was a fifth of the export."""
     sql, values = filters.query(EXPORT_COLUMNS, "JOIN screenings s ON s.id = r.screening_id", QUEUE_ORDER)
-    for row in db.query(sql, [*values, clock.iso(clock.now())]):
-        row["flags"] = flags_in_order(row["flags"], row["rules_version"])
-        yield row
+    for row in db.execute(sql, [*values, clock.iso(clock.now())]):
+        yield (*row[:6], flags_in_order(row[6], row[7]), *row[8:])
 
 
 def counts_by_status(db: Database, search: str = "", phone_region: str = "US") -> dict[str, int]:

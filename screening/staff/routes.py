@@ -119,18 +119,20 @@ def export() -> ResponseReturnValue:
     clinic_time = ClinicTimes(ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
 
     def rows(db):
-        for r in queue.iter_requests(db, filters):
+        for reference, name, phone, email, location, outcome, flags, status, created, due in queue.iter_requests(
+            db, filters
+        ):
             yield [
-                format_reference(r["reference"]),
-                r["full_name"],
-                r["phone"],
-                r["email"],
-                r["location"],
-                r["outcome"],
-                ";".join(r["flags"]),
-                r["status"],
-                clinic_time(r["created_at"]),
-                clinic_time(r["due_at"]),
+                format_reference(reference),
+                name,
+                phone,
+                email,
+                location,
+                outcome,
+                ";".join(flags),
+                status,
+                clinic_time(created),
+                clinic_time(due),
             ]
 
     # Reference, outcome, flags, status and both times are the app's own text: no formula check for them.
