@@ -255,6 +255,23 @@ def auth(client, staff):
     return AuthActions(client)
 
 
+def request_details(full_name: str, phone: str, **overrides) -> dict:
+    """A patient's contact details as `submissions.submit_request` takes them, for requests stored directly."""
+    return {
+        "full_name": full_name,
+        "phone": phone,
+        "email": None,
+        "date_of_birth": "1968-03-27",
+        "preferred_contact": "phone",
+        "best_time": "morning",
+        "location": "Main office",
+        "patient_status": "new",
+        "insurance": None,
+        "message": "",
+        **overrides,
+    }
+
+
 @pytest.fixture
 def make_request(app):
     """Store a screening and a consultation request directly; returns the request row."""
@@ -265,19 +282,15 @@ def make_request(app):
 
     def make(answers=None, name=None, status="new", due_in_hours=24, location="Main office", **contact):
         n = next(counter)
-        details = {
-            "full_name": name or f"Patient {n:03d}",
-            "phone": f"+1202555{n:04d}",
-            "email": f"patient{n}@example.com",
-            "date_of_birth": "1968-03-27",
-            "preferred_contact": "phone",
-            "best_time": "morning",
-            "location": location,
-            "patient_status": "new",
-            "insurance": None,
-            "message": "",
-            **contact,
-        }
+        details = request_details(
+            **{
+                "full_name": name or f"Patient {n:03d}",
+                "phone": f"+1202555{n:04d}",
+                "email": f"patient{n}@example.com",
+                "location": location,
+                **contact,
+            }
+        )
         with app.app_context():
             from screening.db import get_db
 

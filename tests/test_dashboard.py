@@ -12,6 +12,7 @@ from screening import clock
 from screening.dashboard import charts, metrics
 
 from .answers import LIKELY, POSSIBLE, UNLIKELY, URGENT
+from .conftest import request_details
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -142,18 +143,7 @@ def seed(app, staff, monkeypatch):
                 db,
                 drafts.new_token(),
                 assessment,
-                {
-                    "full_name": f"Patient {n}",
-                    "phone": f"+1202555{n:04d}",
-                    "email": None,
-                    "date_of_birth": "1968-03-27",
-                    "preferred_contact": "phone",
-                    "best_time": "morning",
-                    "location": "Main office",
-                    "patient_status": "new",
-                    "insurance": None,
-                    "message": "",
-                },
+                request_details(f"Patient {n}", f"+1202555{n:04d}"),
                 lambda now: promises.due_at(urgent, now),
             )
             for when, result in calls:

@@ -16,7 +16,7 @@ from screening.patient import drafts, submissions
 from screening.rules import v1
 
 from .answers import LIKELY, v1_likely
-from .conftest import AuthActions, test_settings
+from .conftest import AuthActions, request_details, test_settings
 
 V1_URGENT = v1_likely(red_flags=["trauma"], blood_thinners=["aspirin"])
 # An unfinished v1 draft: its red flags, blood thinners and PEG are asked again under v2.
@@ -44,18 +44,7 @@ def upgraded(tmp_path):
     path = str(tmp_path / "old.db")
     db = connect(path)
     migrations.apply(db, stop_before="m005_draft_questionnaire_version")  # the schema 1.0.0 shipped with
-    contact = {
-        "full_name": "Vera Old",
-        "phone": "+12025550111",
-        "email": None,
-        "date_of_birth": "1960-05-01",
-        "preferred_contact": "phone",
-        "best_time": "morning",
-        "location": "Main office",
-        "patient_status": "new",
-        "insurance": None,
-        "message": "",
-    }
+    contact = request_details("Vera Old", "+12025550111", date_of_birth="1960-05-01")
     reference, _ = submissions.submit_request(
         db, drafts.new_token(), v1.assess(V1_URGENT), contact, lambda now: now + timedelta(hours=24)
     )

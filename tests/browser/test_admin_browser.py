@@ -3,7 +3,7 @@
 from screening.db import connect
 
 from ..answers import LIKELY, URGENT
-from ..conftest import PASSWORDS
+from ..conftest import PASSWORDS, request_details
 from .test_staff_browser import add_account, sign_in
 
 
@@ -26,18 +26,7 @@ def store_requests(live_server, staff_username):
                 db,
                 drafts.new_token(),
                 assessment,
-                {
-                    "full_name": f"Dashboard Patient {n}",
-                    "phone": f"+120255501{n:02d}",
-                    "email": None,
-                    "date_of_birth": "1970-01-01",
-                    "preferred_contact": "phone",
-                    "best_time": "morning",
-                    "location": "Main office",
-                    "patient_status": "new",
-                    "insurance": None,
-                    "message": "",
-                },
+                request_details(f"Dashboard Patient {n}", f"+120255501{n:02d}", date_of_birth="1970-01-01"),
                 lambda now, urgent=urgent: promises.due_at(urgent, now),
             )
             if urgent:

@@ -11,7 +11,7 @@ from PIL import Image
 from screening import clock
 from screening.db import connect
 
-from ..conftest import PASSWORDS
+from ..conftest import PASSWORDS, request_details
 from .test_layout_browser import LARGE_TEXT_PX, PHONE, WIDER_THAN_VIEWPORT
 from .test_physician_browser import pdf_pages
 from .test_staff_browser import add_account, sign_in
@@ -28,18 +28,7 @@ def make_request(live_server, name):
     with live_server.app.app_context():
         from screening.db import get_db
 
-        details = {
-            "full_name": name,
-            "phone": "+12025550188",
-            "email": "diary@example.com",
-            "date_of_birth": "1968-03-27",
-            "preferred_contact": "phone",
-            "best_time": "morning",
-            "location": "Main office",
-            "patient_status": "new",
-            "insurance": None,
-            "message": "",
-        }
+        details = request_details(name, "+12025550188", email="diary@example.com")
         reference, _ = submissions.submit_request(
             get_db(), drafts.new_token(), assess(LIKELY), details, lambda now: now + timedelta(hours=24)
         )

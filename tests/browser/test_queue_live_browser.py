@@ -9,7 +9,7 @@ from screening.db import connect, get_db
 from screening.patient import drafts, submissions
 
 from ..answers import LIKELY, URGENT, likely
-from ..conftest import PASSWORDS
+from ..conftest import PASSWORDS, request_details
 from .test_staff_browser import add_account, sign_in
 
 _names = iter(range(1, 10_000))
@@ -18,19 +18,9 @@ _names = iter(range(1, 10_000))
 def store_request(live_server, answers=LIKELY, name=None, **contact):
     """A request stored as the patient's form stores it (notifications aside); returns its reference."""
     n = next(_names)
-    details = {
-        "full_name": name or f"Queue Person {n}",
-        "phone": f"+1404555{n:04d}",
-        "email": None,
-        "date_of_birth": "1970-05-05",
-        "preferred_contact": "phone",
-        "best_time": "morning",
-        "location": "Main office",
-        "patient_status": "new",
-        "insurance": None,
-        "message": "",
-        **contact,
-    }
+    details = request_details(
+        name or f"Queue Person {n}", f"+1404555{n:04d}", **{"date_of_birth": "1970-05-05", **contact}
+    )
     with live_server.app.app_context():
         reference, _ = submissions.submit_request(
             get_db(), drafts.new_token(), assess(answers), details, lambda now: now + timedelta(hours=24)
