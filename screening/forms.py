@@ -78,7 +78,8 @@ def option_inputs(field, kind: str = "radio", options=None, exclusive=(), scale_
         value = choice.value
         is_exclusive = value in exclusive
         if kind == "checkbox" and is_exclusive and not previous_exclusive:
-            parts.append(f'<p class="or">{escape(gettext("or"))}</p>')
+            or_word = escape(gettext("or"))  # outside the f-string, where the catalog's extraction finds it
+            parts.append(f'<p class="or">{or_word}</p>')
         previous_exclusive = is_exclusive
         label = escape(choice.label)
         if scale_anchors and index in (0, last):
