@@ -42,7 +42,8 @@ def stream(header: list[str], rows: Iterable[list[Any]], generated: Iterable[int
     writer = csv.writer(buffer)
     writer.writerow(header)
     yield _take(buffer)
-    checked = [position for position in range(len(header)) if position not in set(generated)]
+    plain = set(generated)
+    checked = [position for position in range(len(header)) if position not in plain]
     batch = []
     for row in rows:
         row = list(row)

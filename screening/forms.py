@@ -6,7 +6,7 @@ from functools import cache
 
 from babel.support import NullTranslations, Translations
 from flask import Flask
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -14,6 +14,8 @@ from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import StopValidation
+
+from .i18n import current_language
 
 INVALID_CHOICE = _l("Choose one of the answers shown")
 
@@ -33,8 +35,7 @@ class Form(FlaskForm):
 
     class Meta:
         def get_translations(self, form):
-            locale = get_locale()
-            return wtforms_catalog(str(locale) if locale else "en")
+            return wtforms_catalog(current_language())
 
 
 def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
